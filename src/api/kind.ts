@@ -97,4 +97,14 @@ export interface KindDefinition<T extends KubeObject = KubeObject> {
   gracefulDeletion?(obj: T, requested: number | undefined): number;
   /** Store key prefix under /registry when it differs from the plural (e.g. 'services/specs'). */
   storagePrefix?: string;
+  /**
+   * For a kind served in a second group/version but stored as another (events.k8s.io/v1 Event is
+   * stored as core/v1 Event): conversions between this version's shape and the stored shape.
+   */
+  storedAs?: {
+    group: string;
+    version: string;
+    toStored(obj: T): KubeObject;
+    fromStored(obj: KubeObject): T;
+  };
 }

@@ -1,0 +1,19 @@
+// The registry of kinds: the single list from which routing, discovery, OpenAPI and tables derive.
+// Adding a kind = one file in ./kinds plus one line here.
+import type { KindDefinition } from './kind.js';
+
+export const kinds: KindDefinition<any>[] = [
+  // kinds are added here as their files land
+];
+
+export function groupVersion(k: Pick<KindDefinition, 'group' | 'version'>): string {
+  return k.group ? `${k.group}/${k.version}` : k.version;
+}
+
+export function findByResource(group: string, version: string, plural: string): KindDefinition<any> | undefined {
+  return kinds.find((k) => k.group === group && k.version === version && k.plural === plural);
+}
+
+export function findByKind(group: string, version: string, kind: string): KindDefinition<any> | undefined {
+  return kinds.find((k) => k.group === group && k.version === version && k.kind === kind);
+}

@@ -1,0 +1,147 @@
+// Leader election through a coordination.k8s.io/v1 Lease, as upstream's leaderelection package:
+// the leader renews spec.renewTime every renewMs; a candidate takes the lease over only when
+// renewTime + leaseDurationSeconds has passed (or the lease does not exist). All writes are
+// compare-and-swap on resourceVersion, so two candidates never both believe they hold it.
+import { randomUUID } from 'node:crypto';
+import { isApiError } from '../machinery/errors.js';
+import type { KubeObject } from '../machinery/object.js';
+import type { Client } from './types.js';
+import { R } from './types.js';
+
+export interface LeaderElectionOptions {
+  namespace?: string; // kube-system
+  name: string; // lease name, e.g. 'ordinal-controller-manager'
+  identity?: string;
+  leaseDurationSeconds?: number; // 15
+  renewMs?: number; // 2000 (how often the leader renews and a candidate retries)
+  onStartedLeading(): void;
+  onStoppedLeading(): void;
+  now?: () => Date;
+}
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+type Lease = KubeObject & { spec?: LeaseSpec };
+
+/** MicroTime as upstream serialises it (RFC 3339 with microseconds). */
+const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+
+export class LeaderElector {
+  readonly identity: string;
+  private leading = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly ns: string;
+  private readonly duration: number;
+  private readonly renewMs: number;
+  private readonly now: () => Date;
+  /** Last time (local clock) this elector successfully renewed. */
+  private lastRenew = 0;
+
+  constructor(private readonly client: Client, private readonly opts: LeaderElectionOptions) {
+    this.identity = opts.identity ?? `ordinal-${randomUUID()}`;
+    this.ns = opts.namespace ?? 'kube-system';
+    this.duration = opts.leaseDurationSeconds ?? 15;
+    this.renewMs = opts.renewMs ?? 2000;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    void this.tick();
+  }
+
+  /** Stops campaigning; if leading, releases the lease (clears the holder) so others take over fast. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.leading) {
+      this.setLeading(false);
+      try {
+        const lease = await this.client.get<Lease>(R.leases, this.ns, this.opts.name);
+        if (lease.spec?.holderIdentity === this.identity) {
+          lease.spec = { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: microTime(this.now()) };
+          await this.client.update(R.leases, this.ns, lease);
+        }
+      } catch {
+        /* best effort */
+      }
+    }
+  }
+
+  private setLeading(v: boolean): void {
+    if (v === this.leading) return;
+    this.leading = v;
+    if (v) this.opts.onStartedLeading();
+    else this.opts.onStoppedLeading();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const ok = await this.tryAcquireOrRenew();
+      if (ok) this.lastRenew = Date.now();
+      if (this.stopped) return;
+      if (ok) this.setLeading(true);
+      else if (this.leading && Date.now() - this.lastRenew > this.duration * 1000) this.setLeading(false);
+      else if (this.leading && !ok) this.setLeading(false);
+    } catch {
+      // API unreachable: keep leading only while our lease would still be valid.
+      if (this.leading && Date.now() - this.lastRenew > this.duration * 1000) this.setLeading(false);
+    }
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick(), this.renewMs);
+    this.timer.unref?.();
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = this.now();
+    let lease: Lease;
+    try {
+      lease = await this.client.get<Lease>(R.leases, this.ns, this.opts.name);
+    } catch (e) {
+      if (!isApiError(e, 'NotFound')) throw e;
+      const fresh: Lease = {
+        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.name, namespace: this.ns },
+        spec: { holderIdentity: this.identity, leaseDurationSeconds: this.duration, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
+      };
+      try {
+        await this.client.create(R.leases, this.ns, fresh);
+        return true;
+      } catch (e2) {
+        if (isApiError(e2, 'AlreadyExists')) return false;
+        throw e2;
+      }
+    }
+    const spec = lease.spec ?? {};
+    const held = spec.holderIdentity === this.identity;
+    if (!held && spec.holderIdentity) {
+      const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
+      const dur = (spec.leaseDurationSeconds ?? this.duration) * 1000;
+      if (renewed + dur > now.getTime()) return false; // someone else holds a live lease
+    }
+    lease.spec = {
+      ...spec,
+      holderIdentity: this.identity,
+      leaseDurationSeconds: this.duration,
+      renewTime: microTime(now),
+      acquireTime: held ? spec.acquireTime : microTime(now),
+      leaseTransitions: held ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
+    };
+    try {
+      await this.client.update(R.leases, this.ns, lease);
+      return true;
+    } catch (e) {
+      if (isApiError(e, 'Conflict')) return false;
+      throw e;
+    }
+  }
+}

@@ -101,6 +101,8 @@ const typeText: Record<FieldErrorType, string> = {
 function showValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
+  // Go's %#v of a []string, as upstream prints it: []string{"a", "b"}
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return `[]string{${v.map((x) => JSON.stringify(x)).join(', ')}}`;
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }

@@ -98,7 +98,18 @@ const typeText: Record<FieldErrorType, string> = {
   FieldValueTooMany: 'Too many', FieldValueTypeInvalid: 'Invalid value', FieldValueNotFound: 'Not found', InternalError: 'Internal error',
 };
 
+/**
+ * A bad value printed verbatim. Upstream prints non-scalar bad values with Go's %#v, e.g.
+ * `map[string]string{"app":"web"}` or `v1.LabelSelector{…}`; kinds that need that exact text build
+ * it themselves and wrap it in a GoValue.
+ */
+export class GoValue {
+  constructor(readonly text: string) {}
+  toJSON(): string { return this.text; }
+}
+
 function showValue(v: unknown): string {
+  if (v instanceof GoValue) return v.text;
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
   // Go's %#v of a []string, as upstream prints it: []string{"a", "b"}

@@ -1,0 +1,41 @@
+// Feeds the DNS index from the API: informers on Namespaces, Services and EndpointSlices (through
+// the client, like any other component). The index is marked synced once all three have listed.
+import type { Service, Namespace } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { Client } from '../client/types.js';
+import { R } from '../client/types.js';
+import { Informer } from '../client/informer.js';
+import type { ClusterIndex } from './cluster-index.js';
+
+export interface DnsFeed {
+  synced: Promise<void>;
+  stop(): void;
+}
+
+export function feedIndex(client: Client, index: ClusterIndex, onError?: (e: unknown) => void): DnsFeed {
+  const namespaces = new Informer<Namespace & { metadata: { name: string } }>(client, R.namespaces, { onError });
+  const services = new Informer<Service & { metadata: { name: string } }>(client, R.services, { onError });
+  const slices = new Informer<EndpointSlice & { metadata: { name: string } }>(client, R.endpointslices, { onError });
+  namespaces.addHandlers({
+    add: (ns) => index.upsertNamespace(ns),
+    update: (_o, ns) => index.upsertNamespace(ns),
+    delete: (ns) => index.deleteNamespace(ns.metadata.name),
+  });
+  services.addHandlers({
+    add: (s) => index.upsertService(s),
+    update: (_o, s) => index.upsertService(s),
+    delete: (s) => index.deleteService(s.metadata.namespace ?? 'default', s.metadata.name),
+  });
+  slices.addHandlers({
+    add: (s) => index.upsertSlice(s),
+    update: (_o, s) => index.upsertSlice(s),
+    delete: (s) => index.deleteSlice(s.metadata.namespace ?? 'default', s.metadata.name),
+  });
+  const all = [namespaces, services, slices];
+  for (const i of all) i.start();
+  const synced = Promise.all(all.map((i) => i.waitForSync())).then(() => index.markSynced());
+  return {
+    synced,
+    stop: () => all.forEach((i) => i.stop()),
+  };
+}

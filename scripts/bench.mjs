@@ -1,0 +1,25 @@
+// `npm run bench`: builds, then runs every bench/*.ts (or those whose name contains an argument)
+// one after another with `node --import tsx`. Benchmarks print figures; they are not tests.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const filters = process.argv.slice(2);
+let files = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts')).sort();
+if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+
+const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit', cwd: root });
+if (build.status !== 0) process.exit(1);
+
+let failed = 0;
+for (const f of files) {
+  console.log(`\n=== bench/${f} ===`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join('bench', f)], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) {
+    console.log(`bench/${f} failed (exit ${r.status ?? r.signal})`);
+    failed++;
+  }
+}
+process.exit(failed ? 1 : 0);

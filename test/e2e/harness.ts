@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ORDINAL = join(ROOT, 'bin', 'ordinal');
+// ORDINAL_E2E_BIN: run another launcher (e.g. a stub while debugging the harness itself).
+export const ORDINAL = process.env.ORDINAL_E2E_BIN || join(ROOT, 'bin', 'ordinal');
 export const KUBECTL = '/usr/bin/kubectl';
 export const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 export const kubectlVersioned = (minor: number): string => join(KUBECTL_DIR, `kubectl.1.${minor}`);

@@ -13,23 +13,23 @@ export interface DnsFeed {
 }
 
 export function feedIndex(client: Client, index: ClusterIndex, onError?: (e: unknown) => void): DnsFeed {
-  const namespaces = new Informer<Namespace & { metadata: { name: string } }>(client, R.namespaces, { onError });
-  const services = new Informer<Service & { metadata: { name: string } }>(client, R.services, { onError });
-  const slices = new Informer<EndpointSlice & { metadata: { name: string } }>(client, R.endpointslices, { onError });
+  const namespaces = new Informer(client, R.namespaces, { onError });
+  const services = new Informer(client, R.services, { onError });
+  const slices = new Informer(client, R.endpointslices, { onError });
   namespaces.addHandlers({
-    add: (ns) => index.upsertNamespace(ns),
-    update: (_o, ns) => index.upsertNamespace(ns),
-    delete: (ns) => index.deleteNamespace(ns.metadata.name),
+    add: (ns) => index.upsertNamespace(ns as Namespace),
+    update: (_o, ns) => index.upsertNamespace(ns as Namespace),
+    delete: (ns) => index.deleteNamespace(ns.metadata.name ?? ''),
   });
   services.addHandlers({
-    add: (s) => index.upsertService(s),
-    update: (_o, s) => index.upsertService(s),
-    delete: (s) => index.deleteService(s.metadata.namespace ?? 'default', s.metadata.name),
+    add: (s) => index.upsertService(s as Service),
+    update: (_o, s) => index.upsertService(s as Service),
+    delete: (s) => index.deleteService(s.metadata.namespace ?? 'default', s.metadata.name ?? ''),
   });
   slices.addHandlers({
-    add: (s) => index.upsertSlice(s),
-    update: (_o, s) => index.upsertSlice(s),
-    delete: (s) => index.deleteSlice(s.metadata.namespace ?? 'default', s.metadata.name),
+    add: (s) => index.upsertSlice(s as EndpointSlice),
+    update: (_o, s) => index.upsertSlice(s as EndpointSlice),
+    delete: (s) => index.deleteSlice(s.metadata.namespace ?? 'default', s.metadata.name ?? ''),
   });
   const all = [namespaces, services, slices];
   for (const i of all) i.start();

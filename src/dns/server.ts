@@ -80,6 +80,13 @@ export class DnsServer {
   }
 
   private onUdp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    // Fast path: a cached answer is sent without a promise round-trip.
+    const hit = this.cached(msg, 'udp');
+    if (hit) {
+      this.stats.queries++;
+      this.udp?.send(hit, rinfo.port, rinfo.address);
+      return;
+    }
     this.handle(msg, 'udp').then(
       (out) => {
         if (out) this.udp?.send(out, rinfo.port, rinfo.address);
@@ -111,29 +118,38 @@ export class DnsServer {
     });
   }
 
+  /** Cache key for plain single-question queries (the exact question bytes, so case is echoed). */
+  private cacheKey(msg: Buffer, transport: 'udp' | 'tcp'): string | undefined {
+    if (msg.length < 17 || msg[2]! & 0x80) return undefined;
+    if (this.cacheGeneration !== this.index.generation) {
+      this.cache.clear();
+      this.cacheGeneration = this.index.generation;
+    }
+    const qend = questionEnd(msg);
+    if (qend < 0 || msg.length !== qend || msg.readUInt16BE(4) !== 1 || msg.readUInt16BE(6) !== 0 || msg.readUInt16BE(8) !== 0 || msg.readUInt16BE(10) !== 0) return undefined;
+    return transport + msg.toString('latin1', 12, qend);
+  }
+
+  /** A cached encoded answer with this query's id and RD bit, or undefined. */
+  private cached(msg: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined {
+    const key = this.cacheKey(msg, transport);
+    const hit = key === undefined ? undefined : this.cache.get(key);
+    if (!hit) return undefined;
+    const out = Buffer.from(hit);
+    out[0] = msg[0]!;
+    out[1] = msg[1]!;
+    out[2] = (out[2]! & 0xfe) | (msg[2]! & 0x01); // echo RD
+    return out;
+  }
+
   /** One query in, one encoded response out (or undefined to drop). Never throws. */
   async handle(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
     this.stats.queries++;
     if (msg.length < 12) return undefined; // not even a header
     if (msg[2]! & 0x80) return undefined; // a response, not a query: ignore (reflection guard)
-    const qend = questionEnd(msg);
-    if (this.cacheGeneration !== this.index.generation) {
-      this.cache.clear();
-      this.cacheGeneration = this.index.generation;
-    }
-    const cacheKey = qend > 0 && msg.readUInt16BE(4) === 1 && msg.readUInt16BE(6) === 0 && msg.readUInt16BE(8) === 0 && msg.length === qend
-      ? transport + msg.toString('latin1', 12, qend)
-      : undefined; // only plain, EDNS-less single questions hit the cache
-    if (cacheKey) {
-      const hit = this.cache.get(cacheKey);
-      if (hit) {
-        const out = Buffer.from(hit);
-        out[0] = msg[0]!;
-        out[1] = msg[1]!;
-        out[2] = (out[2]! & 0xfe) | (msg[2]! & 0x01); // echo RD
-        return out;
-      }
-    }
+    const hit = this.cached(msg, transport);
+    if (hit) return hit;
+    const cacheKey = this.cacheKey(msg, transport);
     let query: DecodedPacket;
     try {
       query = packet.decode(msg);

@@ -27,8 +27,8 @@ export function feedIndex(client: Client, index: ClusterIndex, onError?: (e: unk
     delete: (s) => index.deleteService(s.metadata.namespace ?? 'default', s.metadata.name ?? ''),
   });
   slices.addHandlers({
-    add: (s) => index.upsertSlice(s as EndpointSlice),
-    update: (_o, s) => index.upsertSlice(s as EndpointSlice),
+    add: (s) => index.upsertSlice(s as unknown as EndpointSlice),
+    update: (_o, s) => index.upsertSlice(s as unknown as EndpointSlice),
     delete: (s) => index.deleteSlice(s.metadata.namespace ?? 'default', s.metadata.name ?? ''),
   });
   const all = [namespaces, services, slices];

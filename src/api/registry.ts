@@ -1,9 +1,14 @@
 // The registry of kinds: the single list from which routing, discovery, OpenAPI and tables derive.
 // Adding a kind = one file in ./kinds plus one line here.
 import type { KindDefinition } from './kind.js';
+// core and other non-workload kinds
+import { definition as namespace } from './kinds/namespace.js';
+import { definition as service } from './kinds/service.js';
 
 export const kinds: KindDefinition<any>[] = [
   // kinds are added here as their files land
+  namespace,
+  service,
 ];
 
 export function groupVersion(k: Pick<KindDefinition, 'group' | 'version'>): string {

@@ -12,6 +12,8 @@
 import type { KubeObject } from '../machinery/object.js';
 import { clone } from '../machinery/object.js';
 import type { KindDefinition, WriteContext } from './kind.js';
+import type { FieldError } from '../machinery/errors.js';
+import { validateObjectMeta, validateObjectMetaUpdate, type ObjectMetaOptions } from '../machinery/validation.js';
 
 const NON_SPEC = new Set(['apiVersion', 'kind', 'metadata', 'status']);
 
@@ -119,4 +121,22 @@ export function standardPrepare<T extends KubeObject>(opts: StrategyOptions<T> =
     else prepareUpdate(obj, old, opts);
     opts.extra?.(obj, old, ctx);
   };
+}
+
+// ---- metadata validation shared by the kinds ----------------------------------------------------
+
+/**
+ * upstream's per-kind ValidateObjectMeta (create) / ValidateObjectMetaUpdate + ValidateObjectMeta
+ * (update), with the kind's name rule. Kinds call this first in their validate().
+ */
+export function validateMeta(
+  obj: KubeObject,
+  old: KubeObject | undefined,
+  opts: ObjectMetaOptions,
+): FieldError[] {
+  if (!old) return validateObjectMeta(obj.metadata, opts);
+  return [
+    ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+    ...validateObjectMeta(obj.metadata, opts).filter((e) => !e.field.startsWith('metadata.labels') && !e.field.startsWith('metadata.annotations') && !e.field.startsWith('metadata.ownerReferences')),
+  ];
 }

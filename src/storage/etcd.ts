@@ -177,6 +177,10 @@ export class EtcdStore implements Store {
     return { cancel: () => this.cancelWatch(id) };
   }
 
+  requestProgress(): void {
+    if (!this.closed && this.watches.size) this.send({ progress_request: {} });
+  }
+
   async compact(revision: number): Promise<void> {
     const current = await this.currentRevision();
     const target = Math.min(revision, current);
@@ -249,6 +253,16 @@ export class EtcdStore implements Store {
 
   private onWatchResponse(r: PbWatchResponse): void {
     const id = r.watch_id;
+    if (!r.events.length && !r.created && !r.canceled) {
+      // a progress notification: for one watch, or (watch_id -1) for every watch on the stream
+      const targets = id === -1 ? [...this.watches.values()] : [this.watches.get(id)];
+      for (const t of targets) {
+        if (!t || t.done) continue;
+        t.lastRevision = Math.max(t.lastRevision, r.header.revision);
+        t.cb.onProgress?.(r.header.revision);
+      }
+      return;
+    }
     const w = this.watches.get(id);
     if (!w || w.done) return;
     if (r.canceled) {

@@ -94,6 +94,10 @@ export class MemoryStore implements Store {
     return this.watchers.add(prefix, fromRevision, cb, replay);
   }
 
+  requestProgress(): void {
+    if (!this.closed) this.watchers.progress(this.revision);
+  }
+
   async compact(revision: number): Promise<void> {
     this.check();
     const target = Math.min(revision, this.revision);

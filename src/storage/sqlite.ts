@@ -154,6 +154,10 @@ export class SqliteStore implements Store {
     return this.watchers.add(prefix, fromRevision, cb, replay);
   }
 
+  requestProgress(): void {
+    if (!this.closed) this.watchers.progress(this.revision);
+  }
+
   compact(revision: number): Promise<void> {
     this.check();
     const run = async () => {

@@ -56,6 +56,12 @@ export interface WatchCallbacks {
   onEvents(events: StoreEvent[]): void;
   /** Fatal watch error (e.g. 'Compacted' when fromRevision fell out of history, or a lost connection). Delivery stops. */
   onError(err: StoreError): void;
+  /**
+   * Optional progress notification: every event with revision <= `revision` matching the prefix
+   * has been delivered. Sent after `Store.requestProgress()`; used for bookmarks and consistent
+   * reads from a watch cache.
+   */
+  onProgress?(revision: number): void;
 }
 
 export type StoreErrorCode = 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'Unavailable' | 'Closed';
@@ -94,6 +100,8 @@ export interface Store {
    * If `fromRevision` < compactedRevision, onError('Compacted') is called.
    */
   watch(prefix: string, fromRevision: number, cb: WatchCallbacks): WatchHandle;
+  /** Asks for an `onProgress` notification on every open watch, soon (optional; additive). */
+  requestProgress?(): void;
   /** Forget history at and below `revision` (keeps latest values). */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;

@@ -13,6 +13,8 @@ interface Watcher {
   lastRevision: number;
   scheduled: boolean;
   done: boolean;
+  /** A progress notification to send after the queued events. */
+  progress?: number;
 }
 
 export class WatcherSet {
@@ -47,6 +49,17 @@ export class WatcherSet {
     }
   }
 
+  /** Queues onProgress(revision) behind whatever each watcher has queued. */
+  progress(revision: number): void {
+    for (const w of this.watchers) {
+      w.progress = revision;
+      if (!w.scheduled) {
+        w.scheduled = true;
+        queueMicrotask(() => this.flush(w));
+      }
+    }
+  }
+
   /** Stops every watcher with an error (store closed). */
   failAll(err: StoreError): void {
     for (const w of [...this.watchers]) {
@@ -71,11 +84,14 @@ export class WatcherSet {
 
   private flush(w: Watcher): void {
     w.scheduled = false;
-    if (w.done || !w.queue.length) return;
+    if (w.done) return;
     const batch = w.queue;
     w.queue = [];
+    const progress = w.progress;
+    w.progress = undefined;
     try {
-      w.cb.onEvents(batch);
+      if (batch.length) w.cb.onEvents(batch);
+      if (progress !== undefined && !w.done) w.cb.onProgress?.(Math.max(progress, w.lastRevision));
     } catch (err) {
       // A throwing consumer must not break other watchers or the writer; report and stop it.
       w.done = true;

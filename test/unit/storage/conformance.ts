@@ -253,6 +253,29 @@ export function storeConformance(name: string, target: ConformanceTarget): void 
       assert.deepEqual(evs.map((e) => [e.type, e.revision, e.prevValue]), [['update', a4.modRevision, '{"v":3}']]);
     });
 
+    it('requestProgress: onProgress reports a revision covering every delivered event', async () => {
+      assert.ok(store.requestProgress, 'store implements requestProgress');
+      const p = uniq();
+      const from = await store.currentRevision();
+      const seen: number[] = [];
+      let last = 0;
+      const got = new Promise<number>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no progress')), 5000);
+        const h = store.watch(`${p}/`, from, {
+          onEvents: (e) => { seen.push(...e.map((x) => x.revision)); },
+          onError: reject,
+          onProgress: (rev) => { if (rev >= last && last) { clearTimeout(t); h.cancel(); resolve(rev); } },
+        });
+      });
+      for (let i = 0; i < 3; i++) last = (await store.create(`${p}/k${i}`, '{}')).modRevision;
+      // wait until the watch saw the writes (etcd delivers asynchronously), then ask for progress
+      for (let i = 0; i < 100 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      store.requestProgress!();
+      const rev = await got;
+      assert.ok(rev >= last);
+      assert.equal(seen.length, 3);
+    });
+
     it('count counts keys under a prefix', async () => {
       const p = uniq();
       assert.equal(await store.count(`${p}/c/`), 0);

@@ -1,5 +1,98 @@
-// `ordinal up`: runs the whole cluster in the foreground. (Wired up by the API server work.)
-export async function run(_args: string[]): Promise<number> {
-  console.error('ordinal up: not implemented yet');
-  return 1;
+// `ordinal up`: runs the whole cluster in the foreground until SIGINT/SIGTERM.
+import { defaultDataDir } from './paths.js';
+import { startCluster, type ClusterOptions } from './cluster.js';
+
+export { startCluster, components, type Cluster, type ClusterOptions, type ClusterContext, type Component } from './cluster.js';
+
+const USAGE = `Usage: ordinal up [flags]
+
+Runs the cluster in the foreground (logs on stderr; Ctrl-C stops it cleanly).
+
+Flags:
+  --data-dir DIR          where the cluster keeps its state (default $ORDINAL_HOME or ~/.ordinal)
+  --listen HOST:PORT      API server address (default 127.0.0.1:6443; port 0 = any free port)
+  --dns HOST:PORT         cluster DNS address (used once DNS is enabled)
+  --runtime cri|sim       container runtime (default sim)
+  --storage sqlite|etcd|memory   storage backend (default sqlite, a file in the data dir)
+  --etcd-endpoints URLS   comma-separated etcd client URLs (with --storage etcd)
+  -h, --help              show this help`;
+
+export function parseUpArgs(args: string[]): ClusterOptions | 'help' {
+  const o: ClusterOptions = { dataDir: defaultDataDir() };
+  for (let i = 0; i < args.length; i++) {
+    let a = args[i]!;
+    let v: string | undefined;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
+    const val = () => {
+      if (v !== undefined) return v;
+      const n = args[++i];
+      if (n === undefined) throw new Error(`flag ${a} needs a value`);
+      return n;
+    };
+    switch (a) {
+      case '-h': case '--help': return 'help';
+      case '--data-dir': o.dataDir = val(); break;
+      case '--listen': o.listen = val(); break;
+      case '--dns': o.dns = val(); break;
+      case '--runtime': {
+        const r = val();
+        if (r !== 'cri' && r !== 'sim') throw new Error(`--runtime must be cri or sim, not ${JSON.stringify(r)}`);
+        o.runtime = r;
+        break;
+      }
+      case '--storage': {
+        const s = val();
+        if (s !== 'sqlite' && s !== 'etcd' && s !== 'memory') throw new Error(`--storage must be sqlite, etcd or memory, not ${JSON.stringify(s)}`);
+        o.storage = s;
+        break;
+      }
+      case '--etcd-endpoints': o.etcdEndpoints = val().split(',').map((s) => s.trim()).filter(Boolean); break;
+      default: throw new Error(`unknown flag ${JSON.stringify(args[i])}`);
+    }
+  }
+  return o;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let opts: ClusterOptions | 'help';
+  try {
+    opts = parseUpArgs(args);
+  } catch (e) {
+    console.error(`ordinal up: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (opts === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
+  opts.log = log;
+  const t0 = Date.now();
+  let cluster;
+  try {
+    cluster = await startCluster(opts);
+  } catch (e) {
+    log(`ordinal up: ${(e as Error).message}`);
+    return 1;
+  }
+  log(`API server listening on ${cluster.url} (storage ${cluster.store.kind}, data dir ${opts.dataDir}), ready in ${Date.now() - t0} ms`);
+  process.stderr.write(`\nThe cluster is up. Use it with:\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  kubectl get namespaces\nor:\n  bin/ordinal kubectl${opts.dataDir !== defaultProcessDir() ? ` --data-dir ${opts.dataDir}` : ''} get namespaces\n\n`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`${sig}: shutting down`);
+      const force = setTimeout(() => { log('shutdown timed out'); resolve(1); }, 10_000);
+      force.unref();
+      cluster.stop().then(() => { clearTimeout(force); log('stopped'); resolve(0); }, (e) => { log(`shutdown failed: ${(e as Error).message}`); resolve(1); });
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+  });
+}
+
+function defaultProcessDir(): string {
+  return defaultDataDir();
 }

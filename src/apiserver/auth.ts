@@ -1,0 +1,50 @@
+// Bearer-token authentication. The admin token is generated at first start and kept in the data
+// dir (mode 0600); every request except the health endpoints must present it.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function loadOrCreateToken(dataDir: string): string {
+  const file = join(dataDir, 'admin-token');
+  if (existsSync(file)) {
+    const t = readFileSync(file, 'utf8').trim();
+    if (t) return t;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const token = randomBytes(32).toString('base64url');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
+}
+
+/** Paths served without credentials (upstream's system:public-info-viewer minus /version). */
+export function isPublicPath(pathname: string): boolean {
+  return pathname === '/healthz' || pathname === '/livez' || pathname === '/readyz'
+    || pathname.startsWith('/healthz/') || pathname.startsWith('/livez/') || pathname.startsWith('/readyz/');
+}
+
+export interface User { name: string; groups: string[] }
+
+export class TokenAuthenticator {
+  private readonly tokens = new Map<string, User>();
+
+  constructor(adminToken: string) {
+    this.tokens.set(adminToken, { name: 'admin', groups: ['system:masters', 'system:authenticated'] });
+  }
+
+  /** Adds a token (e.g. for a node agent or a controller on another machine). */
+  add(token: string, user: User): void {
+    this.tokens.set(token, user);
+  }
+
+  authenticate(authorization: string | undefined): User | undefined {
+    if (!authorization) return undefined;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!m) return undefined;
+    const given = Buffer.from(m[1]!);
+    for (const [t, user] of this.tokens) {
+      const want = Buffer.from(t);
+      if (want.length === given.length && timingSafeEqual(want, given)) return user;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,161 @@
+// Content negotiation: what the client accepts (JSON, a Table, aggregated discovery) and how its
+// request body is encoded (JSON, YAML, protobuf). Responses are always JSON (kubectl accepts JSON
+// whenever it offers protobuf); an Accept that allows neither JSON nor */* is 406.
+import { parse as parseYaml } from 'yaml';
+import { errors } from '../machinery/errors.js';
+
+export interface MediaRange {
+  type: string; // 'application/json'
+  params: Record<string, string>;
+}
+
+export function parseAccept(header: string | undefined): MediaRange[] {
+  if (!header) return [{ type: '*/*', params: {} }];
+  return header.split(',').map((part) => {
+    const [t, ...ps] = part.split(';').map((s) => s.trim());
+    const params: Record<string, string> = {};
+    for (const p of ps) {
+      const i = p.indexOf('=');
+      if (i > 0) params[p.slice(0, i).trim()] = p.slice(i + 1).trim().replace(/^"|"$/g, '');
+    }
+    return { type: (t ?? '').toLowerCase(), params };
+  }).filter((m) => m.type !== '');
+}
+
+function jsonish(t: string): boolean {
+  return t === 'application/json' || t === '*/*' || t === 'application/*';
+}
+
+/** Which Table version (if any) the client asked for, in its order of preference. */
+export function wantsTable(accept: MediaRange[]): 'v1' | 'v1beta1' | undefined {
+  for (const m of accept) {
+    if (m.type === 'application/json' && m.params.as === 'Table' && m.params.g === 'meta.k8s.io') {
+      if (m.params.v === 'v1' || m.params.v === 'v1beta1') return m.params.v;
+    }
+    if (m.type === 'application/json' && !m.params.as) return undefined;
+  }
+  return undefined;
+}
+
+/** Which aggregated discovery version the client asked for (exact `v=` match), if any. */
+export function wantsAggregatedDiscovery(accept: MediaRange[]): 'v2' | 'v2beta1' | undefined {
+  for (const m of accept) {
+    if (m.type === 'application/json' && m.params.as === 'APIGroupDiscoveryList' && m.params.g === 'apidiscovery.k8s.io') {
+      if (m.params.v === 'v2' || m.params.v === 'v2beta1') return m.params.v;
+    }
+    if (jsonish(m.type) && !m.params.as) return undefined;
+  }
+  return undefined;
+}
+
+export function aggregatedContentType(v: 'v2' | 'v2beta1'): string {
+  return `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`;
+}
+
+/** True when a plain JSON answer is acceptable. */
+export function acceptsJson(accept: MediaRange[]): boolean {
+  return accept.some((m) => jsonish(m.type) || m.type === 'application/vnd.kubernetes.protobuf' || m.type === 'application/yaml'
+    || m.type === 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' || m.type === 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf'
+    || m.type === 'text/plain' || m.type === 'application/vnd.kubernetes.protobuf;stream=watch');
+}
+
+export function checkAcceptable(accept: MediaRange[]): void {
+  if (!acceptsJson(accept)) {
+    throw errors.notAcceptable('only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');
+  }
+}
+
+export type BodyFormat = 'json' | 'yaml' | 'protobuf';
+
+/** Media type of a request body; a missing Content-Type is treated as JSON (PUT /scale sends none). */
+export function bodyMediaType(contentType: string | undefined): string {
+  if (!contentType) return 'application/json';
+  return contentType.split(';')[0]!.trim().toLowerCase();
+}
+
+export const PATCH_TYPES: Record<string, 'json' | 'merge' | 'strategic' | 'apply'> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+  'application/apply-patch+cbor': 'apply',
+};
+
+/** Parses a JSON document; errors are 400 with a decoder-style message. */
+export function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw errors.badRequest(`error decoding request body: ${(e as Error).message}`);
+  }
+}
+
+/** Parses a YAML (or JSON) document into plain JSON values. */
+export function parseYamlBody(text: string): unknown {
+  try {
+    const v = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+    return v;
+  } catch (e) {
+    throw errors.badRequest(`error decoding YAML request body: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * Duplicate keys in a JSON text, as field paths (for fieldValidation Strict/Warn; JSON.parse keeps
+ * the last one silently). A small scanner: only object keys are tracked, arrays are indexed.
+ */
+export function duplicateJsonFields(text: string): string[] {
+  const dups: string[] = [];
+  let i = 0;
+  const n = text.length;
+  const ws = () => { while (i < n && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++; };
+  const str = (): string => {
+    const start = i;
+    i++; // opening quote
+    while (i < n && text[i] !== '"') { if (text[i] === '\\') i++; i++; }
+    i++;
+    try { return JSON.parse(text.slice(start, i)) as string; } catch { return ''; }
+  };
+  const value = (path: string, depth: number): void => {
+    if (depth > 200) throw new Error('too deep');
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const seen = new Set<string>();
+      ws();
+      if (text[i] === '}') { i++; return; }
+      while (i < n) {
+        ws();
+        const k = str();
+        const p = path ? `${path}.${k}` : k;
+        if (seen.has(k)) dups.push(p);
+        seen.add(k);
+        ws(); i++; // colon
+        value(p, depth + 1);
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        i++; // closing brace
+        return;
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') { i++; return; }
+      let idx = 0;
+      while (i < n) {
+        value(`${path}[${idx++}]`, depth + 1);
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        i++;
+        return;
+      }
+    } else if (c === '"') {
+      str();
+    } else {
+      while (i < n && !',}] \n\r\t'.includes(text[i]!)) i++;
+    }
+  };
+  try { value('', 0); } catch { /* best effort */ }
+  return dups;
+}

@@ -1,0 +1,857 @@
+// Generic REST semantics for every kind in the registry, over the Store: get, list, watch, create,
+// update, patch, delete, deletecollection, and the status / scale subresources. Kind-specific
+// behaviour comes from the KindDefinition (defaults, prepare, validate, table, field selectors,
+// graceful deletion). HTTP-agnostic: takes a parsed request, returns an ApiResult.
+import { randomUUID, randomBytes } from 'node:crypto';
+import type { KindDefinition } from '../api/kind.js';
+import type { KubeObject, WatchEvent } from '../machinery/object.js';
+import { clone } from '../machinery/object.js';
+import { ApiError, errors, field, type FieldError, type GroupResource, type Status } from '../machinery/errors.js';
+import { validateObjectMeta, validateObjectMetaUpdate, deepEqual } from '../machinery/validation.js';
+import { StoreError, type KeyValue, type Store, type StoreEvent } from '../storage/store.js';
+import type { CommonQuery, RequestInfo } from './request-info.js';
+import { compileSelectors, formatLabelSelector, pinnedName, type Matcher } from './selectors.js';
+import { toTable, tableRow } from './table.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../machinery/patch/index.js';
+import { patchSchemaFor, unknownFields } from '../api/openapi/index.js';
+
+/** Hooks supplied by other modules (OpenAPI-backed checks, protobuf, strategic merge). */
+export interface ApiHooks {
+  /** Paths (`spec.foo`) of fields the kind's schema does not know. */
+  unknownFields?(openapiName: string, obj: unknown): string[];
+  /** Strategic merge patch of `original` with `patch` for the kind. */
+  strategicMerge?(openapiName: string, original: unknown, patch: unknown): unknown;
+}
+
+export interface ApiContext {
+  store: Store;
+  kinds: KindDefinition[];
+  now(): Date;
+  /**
+   * True when a garbage collector honours the `orphan` / `foregroundDeletion` finalizers. Without
+   * one, adding them would leave objects terminating forever, so deletion is immediate instead.
+   */
+  garbageCollector: boolean;
+  hooks: ApiHooks;
+}
+
+export type ApiResult =
+  | { type: 'json'; code: number; body: unknown; warnings?: string[] }
+  | { type: 'watch'; start(sink: WatchSink): () => void };
+
+export interface WatchSink {
+  send(ev: WatchEvent<unknown>): void;
+  end(): void;
+}
+
+export interface ResourceRequest {
+  info: RequestInfo;
+  kind: KindDefinition;
+  query: CommonQuery;
+  /** Decoded request body (object, patch, DeleteOptions). */
+  body?: unknown;
+  /** Raw body text (JSON) for duplicate-field detection; absent for YAML/protobuf. */
+  bodyText?: string;
+  /** For PATCH: 'json' | 'merge' | 'strategic' | 'apply'. */
+  patchType?: string;
+  /** Table conversion requested (v1 or v1beta1). */
+  table?: 'v1' | 'v1beta1';
+  /** Duplicate fields found in a JSON body (paths). */
+  duplicates?: string[];
+}
+
+const gr = (k: KindDefinition): GroupResource => ({ group: k.group, resource: k.plural });
+
+export function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+// ---- keys and (de)serialization -----------------------------------------------------------------
+
+export class ObjectCodec {
+  constructor(private readonly kinds: KindDefinition[]) {}
+
+  /** The kind whose shape is stored (itself unless storedAs). */
+  storedKind(k: KindDefinition): KindDefinition {
+    if (!k.storedAs) return k;
+    return this.kinds.find((x) => x.group === k.storedAs!.group && x.version === k.storedAs!.version && x.kind === k.kind) ?? k;
+  }
+
+  prefix(k: KindDefinition, namespace?: string): string {
+    const s = this.storedKind(k);
+    const base = `/registry/${s.storagePrefix ?? (s.group && !['apps', 'discovery.k8s.io', 'storage.k8s.io', 'coordination.k8s.io', 'events.k8s.io'].includes(s.group) ? `${s.group}/${s.plural}` : s.plural)}/`;
+    return k.namespaced && namespace ? `${base}${namespace}/` : base;
+  }
+
+  key(k: KindDefinition, namespace: string | undefined, name: string): string {
+    return k.namespaced ? `${this.prefix(k, namespace)}${name}` : `${this.prefix(k)}${name}`;
+  }
+
+  decode(k: KindDefinition, kv: { value: string; modRevision: number }): KubeObject {
+    let obj = JSON.parse(kv.value) as KubeObject;
+    obj.metadata = obj.metadata ?? {};
+    (obj.metadata as { resourceVersion?: string }).resourceVersion = String(kv.modRevision);
+    if (k.storedAs) obj = k.storedAs.fromStored(obj);
+    obj.apiVersion = k.group ? `${k.group}/${k.version}` : k.version;
+    obj.kind = k.kind;
+    return obj;
+  }
+
+  encode(k: KindDefinition, obj: KubeObject): string {
+    let o = clone(obj);
+    delete (o.metadata as { resourceVersion?: string }).resourceVersion;
+    if (k.storedAs) {
+      o = k.storedAs.toStored(o);
+      o.apiVersion = k.storedAs.group ? `${k.storedAs.group}/${k.storedAs.version}` : k.storedAs.version;
+    }
+    return JSON.stringify(o);
+  }
+}
+
+type Meta = Record<string, any>;
+const metaOf = (o: KubeObject) => o.metadata as Meta;
+
+function randomSuffix(): string {
+  // upstream utilrand.String(5): consonants and digits that avoid bad words.
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  const b = randomBytes(5);
+  let s = '';
+  for (let i = 0; i < 5; i++) s += alphabet[b[i]! % alphabet.length];
+  return s;
+}
+
+function storeErr(e: unknown): never {
+  if (e instanceof StoreError && (e.code === 'Unavailable' || e.code === 'Closed')) throw errors.serviceUnavailable(`storage unavailable: ${e.message}`);
+  throw e;
+}
+
+function dedupe(errs: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errs.filter((e) => {
+    const k = `${e.type}|${e.field}|${e.detail ?? ''}|${JSON.stringify(e.value ?? null)}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+interface ContinueToken { rv: number; start: string }
+
+function encodeContinue(t: ContinueToken): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: t.rv, start: t.start })).toString('base64url');
+}
+
+function decodeContinue(s: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as { rv?: unknown; start?: unknown };
+    if (typeof t.rv === 'number' && typeof t.start === 'string' && Number.isSafeInteger(t.rv) && t.rv > 0) return { rv: t.rv, start: t.start };
+  } catch { /* fall through */ }
+  throw errors.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+}
+
+const CONTINUE_EXPIRED = 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+// ---- the handler ---------------------------------------------------------------------------------
+
+export class ResourceHandler {
+  readonly codec: ObjectCodec;
+
+  constructor(private readonly ctx: ApiContext) {
+    this.codec = new ObjectCodec(ctx.kinds);
+  }
+
+  private get store(): Store { return this.ctx.store; }
+
+  async handle(r: ResourceRequest): Promise<ApiResult> {
+    const { info, kind } = r;
+    const sub = info.subresource;
+    if (kind.namespaced && !info.namespace && info.name !== undefined) {
+      // e.g. /api/v1/pods/foo — upstream 404s (no cluster-scoped route for a namespaced name).
+      throw errors.noResource();
+    }
+    if (!kind.namespaced && info.namespace) throw errors.noResource();
+    if (sub) return this.subresource(r, sub);
+    switch (info.verb) {
+      case 'get': return this.json(200, await this.getForRead(r));
+      case 'list': return this.list(r);
+      case 'watch': return this.watch(r);
+      case 'create': return this.create(r);
+      case 'update': return this.update(r);
+      case 'patch': return this.patch(r);
+      case 'delete': return this.delete(r);
+      case 'deletecollection': return this.deleteCollection(r);
+      default: throw errors.methodNotAllowed();
+    }
+  }
+
+  private json(code: number, body: unknown, warnings?: string[]): ApiResult {
+    return { type: 'json', code, body, warnings };
+  }
+
+  // ---- reads ----
+
+  async getObject(kind: KindDefinition, namespace: string | undefined, name: string): Promise<{ obj: KubeObject; kv: KeyValue }> {
+    const kv = await this.store.get(this.codec.key(kind, namespace, name)).catch(storeErr);
+    if (!kv) throw errors.notFound(gr(kind), name);
+    return { obj: this.codec.decode(kind, kv), kv };
+  }
+
+  private async getForRead(r: ResourceRequest): Promise<unknown> {
+    const { obj } = await this.getObject(r.kind, r.info.namespace, r.info.name!);
+    if (r.table) return toTable(r.kind, [obj], { include: r.query.includeObject, tableVersion: r.table, resourceVersion: obj.metadata.resourceVersion });
+    return obj;
+  }
+
+  /** Lists matching objects at one revision, paged. */
+  async listObjects(kind: KindDefinition, namespace: string | undefined, q: CommonQuery, matcher?: Matcher) {
+    const match = matcher ?? compileSelectors(kind, q.labelSelector, q.fieldSelector);
+    const prefix = this.codec.prefix(kind, namespace);
+    let revision: number | undefined;
+    let startAfter: string | undefined;
+    if (q.continue) {
+      const t = decodeContinue(q.continue);
+      revision = t.rv;
+      startAfter = prefix + t.start;
+    } else if (q.resourceVersion && q.resourceVersion !== '0') {
+      const want = Number(q.resourceVersion);
+      if (q.resourceVersionMatch === 'Exact') revision = want;
+      else await this.waitForRevision(want);
+    }
+    const items: KubeObject[] = [];
+    const limit = q.limit;
+    let more = false;
+    let lastKey: string | undefined;
+    let rev = 0;
+    for (;;) {
+      let page;
+      try {
+        page = await this.store.list(prefix, { revision, startAfter, limit: limit ? Math.max(limit - items.length, Math.min(500, limit * 2)) : 0 });
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'Compacted') {
+          if (q.continue) throw errors.expired(CONTINUE_EXPIRED);
+          throw errors.expired(`too old resource version: ${revision} (${await this.store.compactedRevision().catch(() => 0)})`);
+        }
+        storeErr(e);
+      }
+      rev = page.revision;
+      revision = page.revision;
+      let i = 0;
+      for (; i < page.items.length; i++) {
+        const kv = page.items[i]!;
+        lastKey = kv.key;
+        const obj = this.codec.decode(kind, kv);
+        if (!match(obj)) continue;
+        items.push(obj);
+        if (limit && items.length >= limit) { i++; break; }
+      }
+      if (limit && items.length >= limit) {
+        more = i < page.items.length || page.more;
+        break;
+      }
+      if (!page.more) break;
+      startAfter = lastKey;
+    }
+    let cont: string | undefined;
+    if (more && lastKey) cont = encodeContinue({ rv: rev, start: lastKey.slice(prefix.length) });
+    return { items, revision: rev, continue: cont };
+  }
+
+  /** resourceVersion=N (NotOlderThan): wait briefly for the store to reach N, else 504 as upstream. */
+  private async waitForRevision(want: number): Promise<void> {
+    const deadline = Date.now() + 3000;
+    for (;;) {
+      const cur = await this.store.currentRevision().catch(storeErr);
+      if (cur >= want) return;
+      if (Date.now() > deadline) {
+        const e = errors.timeout(`Too large resource version: ${want}, current: ${cur}`);
+        e.status.details = { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 };
+        throw e;
+      }
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+
+  private async list(r: ResourceRequest): Promise<ApiResult> {
+    const res = await this.listObjects(r.kind, r.info.namespace, r.query);
+    const meta: Record<string, unknown> = { resourceVersion: String(res.revision) };
+    if (res.continue) meta.continue = res.continue;
+    if (r.table) {
+      return this.json(200, toTable(r.kind, res.items, { include: r.query.includeObject, tableVersion: r.table, resourceVersion: String(res.revision), continue: res.continue }));
+    }
+    const k = r.kind;
+    return this.json(200, { apiVersion: k.group ? `${k.group}/${k.version}` : k.version, kind: k.listKind, metadata: meta, items: res.items });
+  }
+
+  // ---- watch ----
+
+  private watch(r: ResourceRequest): ApiResult {
+    const { kind, query: q, info } = r;
+    const fieldSel = info.name !== undefined ? [q.fieldSelector, `metadata.name=${info.name}`].filter(Boolean).join(',') : q.fieldSelector;
+    const match = compileSelectors(kind, q.labelSelector, fieldSel);
+    void pinnedName;
+    const prefix = this.codec.prefix(kind, info.namespace);
+    const now = this.ctx.now;
+    const table = r.table;
+    const include = q.includeObject;
+    const apiVersion = kind.group ? `${kind.group}/${kind.version}` : kind.version;
+    const initial = q.sendInitialEvents === true || !q.resourceVersion || q.resourceVersion === '0';
+    return {
+      type: 'watch',
+      start: (sink) => {
+        let stopped = false;
+        let sentHeaders = false;
+        let lastRev = Number(q.resourceVersion || 0);
+        let handle: { cancel(): void } | undefined;
+        const timers: NodeJS.Timeout[] = [];
+        const stop = () => {
+          if (stopped) return;
+          stopped = true;
+          handle?.cancel();
+          for (const t of timers) { clearTimeout(t); clearInterval(t); }
+          sink.end();
+        };
+        const wrap = (obj: KubeObject): unknown => {
+          if (!table) return obj;
+          const t = toTable(kind, [], { include, tableVersion: table, resourceVersion: obj.metadata.resourceVersion, noHeaders: sentHeaders, now: now() });
+          sentHeaders = true;
+          t.rows = [tableRow(kind, obj, include, now())];
+          return t;
+        };
+        const send = (type: WatchEvent['type'], obj: KubeObject) => { if (!stopped) sink.send({ type, object: wrap(obj) }); };
+        const sendError = (s: Status) => { if (!stopped) sink.send({ type: 'ERROR', object: s }); };
+        const onEvents = (evs: StoreEvent[]) => {
+          for (const e of evs) {
+            if (stopped) return;
+            lastRev = e.revision;
+            let cur: KubeObject;
+            let prev: KubeObject | undefined;
+            try {
+              cur = this.codec.decode(kind, { value: e.value, modRevision: e.revision });
+              prev = e.prevValue !== undefined ? this.codec.decode(kind, { value: e.prevValue, modRevision: e.revision }) : undefined;
+            } catch { continue; }
+            if (e.type === 'create') { if (match(cur)) send('ADDED', cur); continue; }
+            if (e.type === 'delete') { if (match(cur)) send('DELETED', cur); continue; }
+            const now2 = match(cur);
+            const before = prev ? match(prev) : false;
+            if (now2 && before) send('MODIFIED', cur);
+            else if (now2) send('ADDED', cur);
+            else if (before) send('DELETED', prev!);
+          }
+        };
+        const onError = (err: StoreError) => {
+          if (err.code === 'Compacted') sendError(errors.expired(`too old resource version: ${q.resourceVersion || lastRev} (${err.message.match(/\d+/g)?.pop() ?? ''})`).status);
+          else if (err.code !== 'Closed') sendError(errors.internal(err.message).status);
+          stop();
+        };
+        const begin = async () => {
+          let from = lastRev;
+          if (initial) {
+            const list = await this.listObjects(kind, info.namespace, { ...q, limit: 0, continue: '', resourceVersion: '' }, match);
+            for (const o of list.items) send('ADDED', o);
+            from = list.revision;
+            lastRev = from;
+            if (q.sendInitialEvents) {
+              sink.send({ type: 'BOOKMARK', object: { kind: kind.kind, apiVersion, metadata: { resourceVersion: String(from), annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+            }
+          }
+          if (stopped) return;
+          handle = this.store.watch(prefix, from, { onEvents, onError });
+        };
+        begin().catch((e) => {
+          sendError(e instanceof ApiError ? e.status : errors.internal(String((e as Error)?.message ?? e)).status);
+          stop();
+        });
+        // Close after timeoutSeconds (kubectl get -w exits then; informers re-watch). Upstream's
+        // default is a random 30–60 minutes.
+        const timeout = q.timeoutSeconds !== undefined ? q.timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
+        timers.push(setTimeout(stop, Math.max(timeout, 0)));
+        if (q.allowWatchBookmarks) {
+          timers.push(setInterval(() => {
+            if (lastRev > 0) sink.send({ type: 'BOOKMARK', object: { kind: kind.kind, apiVersion, metadata: { resourceVersion: String(lastRev) } } });
+          }, 30_000));
+        }
+        return stop;
+      },
+    };
+  }
+
+  // ---- writes ----
+
+  private checkBodyObject(r: ResourceRequest, allowKind?: { apiVersion: string; kind: string }): KubeObject {
+    const b = r.body;
+    if (!b || typeof b !== 'object' || Array.isArray(b)) throw errors.badRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf');
+    const obj = b as KubeObject;
+    const k = r.kind;
+    const want = allowKind ?? { apiVersion: k.group ? `${k.group}/${k.version}` : k.version, kind: k.kind };
+    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== want.apiVersion) {
+      throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${want.apiVersion})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== want.kind) {
+      throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${want.kind})`);
+    }
+    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+    if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw errors.badRequest('metadata: must be an object');
+    obj.apiVersion = want.apiVersion;
+    obj.kind = want.kind;
+    return obj;
+  }
+
+  /** fieldValidation: unknown and duplicate fields → 400 (Strict), warnings (Warn) or nothing. */
+  private fieldValidation(r: ResourceRequest, obj: unknown, openapiName: string): string[] {
+    if (r.query.fieldValidation === 'Ignore') return [];
+    const problems: string[] = [];
+    for (const d of r.duplicates ?? []) problems.push(`duplicate field "${d}"`);
+    const unknown = (this.ctx.hooks.unknownFields ?? unknownFields)(openapiName, obj);
+    for (const u of unknown) problems.push(`unknown field "${u}"`);
+    if (!problems.length) return [];
+    if (r.query.fieldValidation === 'Strict') throw errors.badRequest(`strict decoding error: ${problems.join(', ')}`);
+    return problems;
+  }
+
+  private validate(kind: KindDefinition, obj: KubeObject, old: KubeObject | undefined, op: 'create' | 'update' | 'status'): void {
+    const ctx = { operation: op, now: this.ctx.now() };
+    let errs: FieldError[] = [];
+    // Kinds validate their own metadata (with their name rule); only kinds without validation get the generic check.
+    if (!kind.validate) {
+      if (!old) errs.push(...validateObjectMeta(obj.metadata, { namespaced: kind.namespaced }));
+      else errs.push(...validateObjectMetaUpdate(obj.metadata, old.metadata, 'metadata', { requireResourceVersion: false }));
+    }
+    try {
+      errs.push(...(kind.validate?.(obj as never, old as never, ctx) ?? []));
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw errors.internal(`validation of ${kind.kind} failed: ${(e as Error).message}`);
+    }
+    errs = dedupe(errs);
+    if (errs.length) throw errors.invalid(kind.group, kind.kind, obj.metadata.name ?? '', errs);
+  }
+
+  private async checkNamespace(kind: KindDefinition, namespace: string | undefined, name: string): Promise<void> {
+    if (!kind.namespaced || !namespace) return;
+    const nsKind = this.ctx.kinds.find((k) => k.group === '' && k.kind === 'Namespace');
+    if (!nsKind) return;
+    const kv = await this.store.get(this.codec.key(nsKind, undefined, namespace)).catch(storeErr);
+    if (!kv) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
+    const ns = JSON.parse(kv.value) as KubeObject;
+    if (ns.metadata.deletionTimestamp) {
+      throw errors.forbidden(gr(kind), name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+
+  private async create(r: ResourceRequest): Promise<ApiResult> {
+    const kind = r.kind;
+    const obj = this.checkBodyObject(r);
+    const warnings = this.fieldValidation(r, obj, kind.openapiName);
+    const m = metaOf(obj);
+    const ns = r.info.namespace;
+    if (kind.namespaced) {
+      if (m.namespace && ns && m.namespace !== ns) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      m.namespace = ns;
+    } else if (m.namespace) {
+      delete m.namespace; // upstream clears it for cluster-scoped kinds
+    }
+    if (!m.name && !m.generateName) {
+      throw errors.invalid(kind.group, kind.kind, '', [field.required('metadata.name', 'name or generateName is required')]);
+    }
+    const now = this.ctx.now();
+    delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    delete m.managedFields;
+    m.uid = randomUUID();
+    m.creationTimestamp = rfc3339(now);
+    kind.prepare?.(obj as never, undefined, { operation: 'create', now });
+    kind.defaults?.(obj as never);
+    const generated = !m.name;
+    if (generated) m.name = `${m.generateName}${randomSuffix()}`;
+    this.validate(kind, obj, undefined, 'create');
+    await this.checkNamespace(kind, ns, m.name);
+    if (r.query.dryRun) return this.json(201, obj, warnings);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const kv = await this.store.create(this.codec.key(kind, ns, m.name), this.codec.encode(kind, obj));
+        return this.json(201, this.codec.decode(kind, kv), warnings);
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'KeyExists') {
+          if (generated && attempt < 8) { m.name = `${m.generateName}${randomSuffix()}`; continue; }
+          throw errors.alreadyExists(gr(kind), m.name);
+        }
+        storeErr(e);
+      }
+    }
+  }
+
+  private async update(r: ResourceRequest): Promise<ApiResult> {
+    const kind = r.kind;
+    const obj = this.checkBodyObject(r);
+    const warnings = this.fieldValidation(r, obj, kind.openapiName);
+    this.checkIdentity(r, obj);
+    const preconditionRv = metaOf(obj).resourceVersion as string | undefined;
+    const result = await this.guaranteedUpdate(kind, r.info.namespace, r.info.name!, preconditionRv || undefined, r.query.dryRun, 'update', () => clone(obj));
+    return this.json(200, result, warnings);
+  }
+
+  private checkIdentity(r: ResourceRequest, obj: KubeObject): void {
+    const m = metaOf(obj);
+    if (m.name !== undefined && m.name !== '' && m.name !== r.info.name) {
+      throw errors.badRequest(`the name of the object (${m.name}) does not match the name on the URL (${r.info.name})`);
+    }
+    m.name = r.info.name;
+    if (r.kind.namespaced) {
+      if (m.namespace && m.namespace !== r.info.namespace) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      m.namespace = r.info.namespace;
+    } else delete m.namespace;
+  }
+
+  /**
+   * Read-modify-write with retries on conflict (unless the caller pinned a resourceVersion, which
+   * then is a precondition → 409). `mutate` builds the new object from the current one.
+   * No-op writes keep the resourceVersion and emit no event.
+   */
+  async guaranteedUpdate(
+    kind: KindDefinition, namespace: string | undefined, name: string, preconditionRv: string | undefined,
+    dryRun: boolean, op: 'update' | 'status', mutate: (current: KubeObject) => KubeObject,
+  ): Promise<KubeObject> {
+    for (let attempt = 0; ; attempt++) {
+      const { obj: current, kv } = await this.getObject(kind, namespace, name);
+      if (preconditionRv !== undefined && preconditionRv !== String(kv.modRevision)) throw errors.staleObject(gr(kind), name);
+      const next = mutate(clone(current));
+      const m = metaOf(next);
+      const cm = metaOf(current);
+      m.name = name;
+      if (kind.namespaced) m.namespace = namespace; else delete m.namespace;
+      // Server-owned metadata cannot be changed by an update.
+      m.uid = cm.uid;
+      m.creationTimestamp = cm.creationTimestamp;
+      if (cm.deletionTimestamp) m.deletionTimestamp = cm.deletionTimestamp; else delete m.deletionTimestamp;
+      if (cm.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = cm.deletionGracePeriodSeconds; else delete m.deletionGracePeriodSeconds;
+      if (cm.generateName !== undefined && m.generateName === undefined) m.generateName = cm.generateName;
+      delete m.managedFields;
+      m.resourceVersion = cm.resourceVersion;
+      next.apiVersion = current.apiVersion;
+      next.kind = current.kind;
+      const now = this.ctx.now();
+      kind.prepare?.(next as never, current as never, { operation: op, now });
+      kind.defaults?.(next as never);
+      this.validate(kind, next, current, op);
+      if (deepEqual(stripRv(next), stripRv(current))) return current; // no-op: same RV, no event
+      // Removing the last finalizer of a terminating object (with no grace period left) deletes it.
+      const finishDelete = !!m.deletionTimestamp && !(m.finalizers?.length) && (m.deletionGracePeriodSeconds ?? 0) === 0;
+      if (dryRun) return next;
+      try {
+        if (finishDelete) {
+          const del = await this.store.delete(kv.key, kv.modRevision);
+          return this.codec.decode(kind, { value: this.codec.encode(kind, next), modRevision: del.modRevision });
+        }
+        const res = await this.store.update(kv.key, this.codec.encode(kind, next), kv.modRevision);
+        return this.codec.decode(kind, res);
+      } catch (e) {
+        if (e instanceof StoreError && (e.code === 'Conflict' || e.code === 'NotFound')) {
+          if (preconditionRv !== undefined) throw errors.staleObject(gr(kind), name);
+          if (e.code === 'NotFound') throw errors.notFound(gr(kind), name);
+          if (attempt < 20) continue;
+          throw errors.staleObject(gr(kind), name);
+        }
+        storeErr(e);
+      }
+    }
+  }
+
+  /** Applies a patch document of the request's type to `current` (a plain JSON object). */
+  applyPatch(r: ResourceRequest, current: unknown, openapiName: string): unknown {
+    const p = r.body;
+    switch (r.patchType) {
+      case 'json': return applyJsonPatch(current, p);
+      case 'merge':
+        if (!p || typeof p !== 'object' || Array.isArray(p)) throw errors.badRequest('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json');
+        return applyMergePatch(current, p);
+      case 'strategic': {
+        if (!p || typeof p !== 'object' || Array.isArray(p)) throw errors.badRequest('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json');
+        const smp = this.ctx.hooks.strategicMerge;
+        if (smp) return smp(openapiName, current, p);
+        return applyStrategicMergePatch(current, p, patchSchemaFor(openapiName));
+      }
+      case 'apply':
+        throw errors.unsupportedMediaType('server-side apply (application/apply-patch+yaml) is not supported by this server yet; use client-side `kubectl apply` (without --server-side)');
+      default:
+        throw errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+    }
+  }
+
+  private async patch(r: ResourceRequest, op: 'update' | 'status' = 'update'): Promise<ApiResult> {
+    const kind = r.kind;
+    if (r.patchType === 'apply') this.applyPatch(r, {}, kind.openapiName);
+    let warnings: string[] = [];
+    // A resourceVersion inside the patch is a precondition (kubectl diff sends one).
+    const pinned = patchedRv(r);
+    const result = await this.guaranteedUpdate(kind, r.info.namespace, r.info.name!, pinned, r.query.dryRun, op, (current) => {
+      const patched = this.applyPatch(r, current, kind.openapiName);
+      if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw errors.badRequest('the patched object is not an object');
+      const obj = patched as KubeObject;
+      if (obj.apiVersion !== current.apiVersion || obj.kind !== current.kind) {
+        throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${current.apiVersion})`);
+      }
+      if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
+      if (metaOf(obj).name !== r.info.name) throw errors.badRequest(`the name of the object (${String(metaOf(obj).name)}) does not match the name on the URL (${r.info.name})`);
+      warnings = this.fieldValidation({ ...r, duplicates: r.duplicates }, obj, kind.openapiName);
+      return obj;
+    });
+    return this.json(200, result, warnings);
+  }
+
+  // ---- delete ----
+
+  private deleteOptions(r: ResourceRequest): { grace?: number; policy?: string; pre?: { uid?: string; resourceVersion?: string }; dryRun: boolean } {
+    const b = (r.body && typeof r.body === 'object' && !Array.isArray(r.body) ? r.body : {}) as Record<string, any>;
+    if (b.kind !== undefined && b.kind !== 'DeleteOptions') throw errors.badRequest(`the kind in the data (${String(b.kind)}) does not match the expected kind (DeleteOptions)`);
+    let grace = r.query.gracePeriodSeconds;
+    if (b.gracePeriodSeconds !== undefined && b.gracePeriodSeconds !== null) {
+      if (typeof b.gracePeriodSeconds !== 'number' || !Number.isInteger(b.gracePeriodSeconds)) throw errors.badRequest('gracePeriodSeconds: must be an integer');
+      grace = b.gracePeriodSeconds;
+    }
+    let policy: string | undefined = b.propagationPolicy ?? r.query.propagationPolicy;
+    const orphan = b.orphanDependents ?? r.query.orphanDependents;
+    if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+      throw errors.invalid('', 'DeleteOptions', '', [field.notSupported('propagationPolicy', policy, ['Foreground', 'Background', 'Orphan'])]);
+    }
+    if (policy === undefined && orphan !== undefined) policy = orphan ? 'Orphan' : 'Background';
+    const dry = Array.isArray(b.dryRun) ? b.dryRun : [];
+    for (const d of dry) if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
+    return { grace: grace !== undefined && grace < 0 ? 0 : grace, policy, pre: b.preconditions ?? undefined, dryRun: r.query.dryRun || dry.length > 0 };
+  }
+
+  async deleteOne(kind: KindDefinition, namespace: string | undefined, name: string, opts: ReturnType<ResourceHandler['deleteOptions']>): Promise<{ obj: KubeObject; deleted: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      const { obj, kv } = await this.getObject(kind, namespace, name);
+      const m = metaOf(obj);
+      if (opts.pre?.uid && opts.pre.uid !== m.uid) {
+        throw errors.conflict(gr(kind), name, `Precondition failed: UID in precondition: ${opts.pre.uid}, UID in object meta: ${m.uid}`);
+      }
+      if (opts.pre?.resourceVersion && opts.pre.resourceVersion !== m.resourceVersion) {
+        throw errors.conflict(gr(kind), name, `Precondition failed: ResourceVersion in precondition: ${opts.pre.resourceVersion}, ResourceVersion in meta: ${m.resourceVersion}`);
+      }
+      const next = clone(obj);
+      const nm = metaOf(next);
+      const now = this.ctx.now();
+      let changed = false;
+      // Propagation finalizers, as upstream's deletion strategy sets them (only honoured with a GC).
+      if (this.ctx.garbageCollector && opts.policy) {
+        const fins: string[] = [...(nm.finalizers ?? [])];
+        const want = opts.policy === 'Orphan' ? 'orphan' : opts.policy === 'Foreground' ? 'foregroundDeletion' : undefined;
+        const other = opts.policy === 'Orphan' ? 'foregroundDeletion' : 'orphan';
+        const filtered = fins.filter((f) => f !== other || !want);
+        if (want && !filtered.includes(want)) filtered.push(want);
+        if (opts.policy === 'Background') { const i = filtered.indexOf('orphan'); if (i >= 0) filtered.splice(i, 1); const j = filtered.indexOf('foregroundDeletion'); if (j >= 0) filtered.splice(j, 1); }
+        if (JSON.stringify(filtered) !== JSON.stringify(fins)) { nm.finalizers = filtered.length ? filtered : undefined; if (!filtered.length) delete nm.finalizers; changed = true; }
+      }
+      // Graceful deletion (pods): mark with deletionTimestamp = now + grace.
+      let grace = 0;
+      if (kind.gracefulDeletion) {
+        grace = kind.gracefulDeletion(obj as never, opts.grace);
+        const existing = nm.deletionGracePeriodSeconds as number | undefined;
+        if (nm.deletionTimestamp && existing !== undefined && grace >= existing) grace = existing; // only shorten
+      }
+      const hasFinalizers = (nm.finalizers?.length ?? 0) > 0;
+      if (grace > 0 || hasFinalizers) {
+        if (!nm.deletionTimestamp || (nm.deletionGracePeriodSeconds ?? 0) > grace) {
+          nm.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
+          nm.deletionGracePeriodSeconds = grace;
+          changed = true;
+        }
+      }
+      if (grace > 0 || hasFinalizers) {
+        if (!changed) return { obj, deleted: false };
+        if (opts.dryRun) return { obj: next, deleted: false };
+        try {
+          const res = await this.store.update(kv.key, this.codec.encode(kind, next), kv.modRevision);
+          return { obj: this.codec.decode(kind, res), deleted: false };
+        } catch (e) {
+          if (e instanceof StoreError && (e.code === 'Conflict' || e.code === 'NotFound') && attempt < 20) continue;
+          if (e instanceof StoreError && e.code === 'NotFound') throw errors.notFound(gr(kind), name);
+          storeErr(e);
+        }
+      }
+      if (opts.dryRun) return { obj, deleted: true };
+      try {
+        const del = await this.store.delete(kv.key, kv.modRevision);
+        return { obj: this.codec.decode(kind, { value: kv.value, modRevision: del.modRevision }), deleted: true };
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'Conflict' && attempt < 20) continue;
+        if (e instanceof StoreError && e.code === 'NotFound') throw errors.notFound(gr(kind), name);
+        storeErr(e);
+      }
+    }
+  }
+
+  private async delete(r: ResourceRequest): Promise<ApiResult> {
+    const opts = this.deleteOptions(r);
+    const { obj, deleted } = await this.deleteOne(r.kind, r.info.namespace, r.info.name!, opts);
+    // Upstream answers 200 with the object (202 when the deletion is still pending); kubectl
+    // prints `deleted` either way.
+    return this.json(deleted ? 200 : 202, obj);
+  }
+
+  private async deleteCollection(r: ResourceRequest): Promise<ApiResult> {
+    const opts = this.deleteOptions(r);
+    const res = await this.listObjects(r.kind, r.info.namespace, { ...r.query, limit: 0, continue: '' });
+    const out: KubeObject[] = [];
+    for (const o of res.items) {
+      try {
+        out.push((await this.deleteOne(r.kind, o.metadata.namespace, o.metadata.name!, opts)).obj);
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      }
+    }
+    const k = r.kind;
+    return this.json(200, { apiVersion: k.group ? `${k.group}/${k.version}` : k.version, kind: k.listKind, metadata: { resourceVersion: String(res.revision) }, items: out });
+  }
+
+  // ---- subresources ----
+
+  private async subresource(r: ResourceRequest, sub: string): Promise<ApiResult> {
+    const kind = r.kind;
+    const subs = kind.subresources ?? {};
+    const name = r.info.name!;
+    if (sub === 'status' && subs.status) {
+      switch (r.info.verb) {
+        case 'get': return this.json(200, (await this.getObject(kind, r.info.namespace, name)).obj);
+        case 'update': {
+          const obj = this.checkBodyObject(r);
+          const warnings = this.fieldValidation(r, obj, kind.openapiName);
+          this.checkIdentity(r, obj);
+          const rv = metaOf(obj).resourceVersion as string | undefined;
+          return this.json(200, await this.guaranteedUpdate(kind, r.info.namespace, name, rv || undefined, r.query.dryRun, 'status', () => clone(obj)), warnings);
+        }
+        case 'patch': return this.patch(r, 'status');
+        default: throw errors.methodNotAllowed();
+      }
+    }
+    if (sub === 'scale' && subs.scale) return this.scale(r);
+    if (kind.group === '' && kind.kind === 'Pod' && (sub === 'binding' || sub === 'eviction')) {
+      if (r.info.verb !== 'create') throw errors.methodNotAllowed();
+      return sub === 'binding' ? this.bind(r) : this.evict(r);
+    }
+    if (subs.other?.includes(sub.split('/')[0]!)) {
+      const { obj } = await this.getObject(kind, r.info.namespace, name);
+      if (kind.kind === 'Pod' && !(obj.spec as { nodeName?: string } | undefined)?.nodeName) {
+        throw errors.badRequest(`pod ${name} does not have a host assigned`);
+      }
+      throw errors.serviceUnavailable(`${kind.plural}/${sub.split('/')[0]} is not available yet: no node agent is serving ${kind.singular} "${name}"`);
+    }
+    throw errors.noResource();
+  }
+
+  private scaleOf(kind: KindDefinition, obj: KubeObject): Record<string, unknown> {
+    const s = kind.subresources!.scale!;
+    const status: Record<string, unknown> = { replicas: getPath(obj, s.statusReplicasPath) ?? 0 };
+    if (s.labelSelectorPath) {
+      const sel = formatLabelSelector(getPath(obj, s.labelSelectorPath));
+      if (sel) status.selector = sel;
+    }
+    const m = obj.metadata;
+    return {
+      kind: 'Scale', apiVersion: 'autoscaling/v1',
+      metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+      spec: { replicas: getPath(obj, s.specReplicasPath) ?? 0 },
+      status,
+    };
+  }
+
+  private async scale(r: ResourceRequest): Promise<ApiResult> {
+    const kind = r.kind;
+    const s = kind.subresources!.scale!;
+    const name = r.info.name!;
+    if (r.info.verb === 'get') return this.json(200, this.scaleOf(kind, (await this.getObject(kind, r.info.namespace, name)).obj));
+    if (r.info.verb !== 'update' && r.info.verb !== 'patch') throw errors.methodNotAllowed();
+    let pinned: string | undefined;
+    if (r.info.verb === 'update') {
+      const b = r.body as KubeObject | undefined;
+      if (!b || typeof b !== 'object' || Array.isArray(b)) throw errors.badRequest('the body of the request was in an unknown format');
+      if (b.kind !== undefined && b.kind !== 'Scale') throw errors.badRequest(`the kind in the data (${String(b.kind)}) does not match the expected kind (Scale)`);
+      pinned = (b.metadata as Meta | undefined)?.resourceVersion || undefined;
+    } else pinned = patchedRv(r);
+    const result = await this.guaranteedUpdate(kind, r.info.namespace, name, pinned, r.query.dryRun, 'update', (current) => {
+      const scale = this.scaleOf(kind, current);
+      const next = (r.info.verb === 'update' ? r.body : this.applyPatch(r, scale, 'io.k8s.api.autoscaling.v1.Scale')) as Record<string, any>;
+      const replicas = next?.spec?.replicas ?? 0;
+      if (typeof replicas !== 'number' || !Number.isInteger(replicas)) throw errors.badRequest('spec.replicas: must be an integer');
+      if (replicas < 0) throw errors.invalid('autoscaling', 'Scale', name, [field.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
+      setPath(current, s.specReplicasPath, replicas);
+      return current;
+    });
+    return this.json(200, this.scaleOf(kind, result));
+  }
+
+  private async bind(r: ResourceRequest): Promise<ApiResult> {
+    const b = (r.body ?? {}) as { target?: { name?: string; kind?: string }; metadata?: Meta };
+    const node = b.target?.name;
+    if (!node) throw errors.invalid('', 'Binding', r.info.name!, [field.required('target.name', '')]);
+    const pods = r.kind;
+    // Binding sets spec.nodeName (which no client update may change) and the PodScheduled condition.
+    const key = this.codec.key(pods, r.info.namespace, r.info.name!);
+    for (let i = 0; i < 20; i++) {
+      const kv = await this.store.get(key).catch(storeErr);
+      if (!kv) throw errors.notFound(gr(pods), r.info.name!);
+      const p = JSON.parse(kv.value) as KubeObject;
+      const spec = (p.spec ??= {}) as Record<string, any>;
+      if (p.metadata.deletionTimestamp) throw errors.conflict(gr(pods), r.info.name!, 'pod is being deleted, cannot be assigned to a host');
+      if (spec.nodeName) throw errors.conflict(gr(pods), r.info.name!, `pod ${r.info.name} is already assigned to node "${spec.nodeName}"`);
+      spec.nodeName = node;
+      const st = (p.status ??= {}) as Record<string, any>;
+      const conds = (st.conditions ??= []) as Record<string, any>[];
+      const c = conds.find((x) => x.type === 'PodScheduled');
+      const cond = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(this.ctx.now()) };
+      if (c) Object.assign(c, cond); else conds.push(cond);
+      if (r.query.dryRun) break;
+      try {
+        await this.store.update(key, JSON.stringify(p), kv.modRevision);
+        break;
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'Conflict') continue;
+        storeErr(e);
+      }
+    }
+    return this.json(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+
+  private async evict(r: ResourceRequest): Promise<ApiResult> {
+    const b = (r.body ?? {}) as { deleteOptions?: Record<string, unknown> };
+    const opts = this.deleteOptions({ ...r, body: b.deleteOptions ?? {} });
+    await this.deleteOne(r.kind, r.info.namespace, r.info.name!, opts);
+    return this.json(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+}
+
+function stripRv(o: KubeObject): KubeObject {
+  const c = { ...o, metadata: { ...o.metadata } };
+  delete (c.metadata as Meta).resourceVersion;
+  return c;
+}
+
+function patchedRv(r: ResourceRequest): string | undefined {
+  const b = r.body as Record<string, any> | undefined;
+  if (r.patchType === 'merge' || r.patchType === 'strategic') {
+    const rv = b?.metadata?.resourceVersion;
+    return typeof rv === 'string' && rv ? rv : undefined;
+  }
+  if (r.patchType === 'json' && Array.isArray(b)) {
+    for (const op of b) if (op?.path === '/metadata/resourceVersion' && (op.op === 'replace' || op.op === 'add') && typeof op.value === 'string') return op.value;
+  }
+  return undefined;
+}
+
+export function getPath(obj: unknown, path: string): unknown {
+  let cur: any = obj;
+  for (const p of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = cur[p];
+  }
+  return cur;
+}
+
+function setPath(obj: any, path: string, v: unknown): void {
+  const parts = path.split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {});
+  cur[parts[parts.length - 1]!] = v;
+}

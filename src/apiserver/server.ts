@@ -1,0 +1,349 @@
+// The HTTPS API server: authentication, routing (discovery, version, health, OpenAPI, resources),
+// body limits and decoding, and writing results (JSON, Tables, chunked watch streams). Every
+// failure leaves as a Status; nothing a client sends may crash or hang the process.
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { KindDefinition } from '../api/kind.js';
+import { ApiError, errors, type Status } from '../machinery/errors.js';
+import { VERSION } from '../version.js';
+import { TokenAuthenticator, isPublicPath, type User } from './auth.js';
+import { parseRequestInfo, parseCommonQuery, type RequestInfo } from './request-info.js';
+import {
+  parseAccept, wantsTable, wantsAggregatedDiscovery, aggregatedContentType, checkAcceptable, bodyMediaType, PATCH_TYPES,
+  parseJsonBody, parseYamlBody, duplicateJsonFields, type MediaRange,
+} from './negotiate.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groupsOf } from './discovery.js';
+import { ResourceHandler, type ApiContext, type ApiResult, type ResourceRequest } from './resources.js';
+import { minimalOpenApiV3Doc, minimalOpenApiV3Index } from './openapi-fallback.js';
+
+/** Documents served under /openapi (supplied by src/apiserver/openapi.ts when present). */
+export interface OpenApiProvider {
+  v2?(): unknown;
+  v3Index(): unknown;
+  /** `gvPath` is 'api/v1' or 'apis/apps/v1'; undefined when unknown. */
+  v3Doc(gvPath: string): unknown | undefined;
+}
+
+/** Handler for streaming pod subresources (log, exec, attach, portforward), installed by a node agent. */
+export type ConnectHandler = (info: RequestInfo, req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
+
+export interface ApiServerOptions {
+  ctx: ApiContext;
+  tls: { certPem: string; keyPem: string };
+  auth: TokenAuthenticator;
+  /** Ready = storage open and caches primed. */
+  ready(): boolean;
+  maxBodyBytes?: number;
+  openapi?: OpenApiProvider;
+  decodeProtobuf?(body: Buffer): unknown;
+  log?(msg: string): void;
+  /** Extra handlers tried for pod log/exec/attach/portforward before the default error. */
+  connect?: ConnectHandler[];
+}
+
+const DEFAULT_MAX_BODY = 3 * 1024 * 1024; // upstream's 3 MiB request limit
+
+interface Parsed {
+  url: URL;
+  accept: MediaRange[];
+  user?: User;
+}
+
+export class ApiServer {
+  readonly server: https.Server;
+  readonly handler: ResourceHandler;
+  private readonly kinds: KindDefinition[];
+  private readonly openapiCache = new Map<string, { body: string; etag: string }>();
+  private readonly sockets = new Set<import('node:stream').Duplex>();
+  private readonly watches = new Set<() => void>();
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.kinds = opts.ctx.kinds;
+    this.handler = new ResourceHandler(opts.ctx);
+    this.server = https.createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, keepAliveTimeout: 30_000 }, (req, res) => {
+      this.serve(req, res).catch((e) => this.fail(res, e));
+    });
+    this.server.requestTimeout = 0; // watches are long-lived
+    this.server.headersTimeout = 60_000;
+    this.server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
+    this.server.on('tlsClientError', () => { /* bad handshakes are the client's problem */ });
+    this.server.on('clientError', (_e, sock) => { try { sock.end('HTTP/1.1 400 Bad Request\r\n\r\n'); } catch { /* gone */ } });
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const stop of [...this.watches]) stop();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections?.();
+      setTimeout(() => { for (const s of this.sockets) s.destroy(); }, 200).unref();
+    });
+  }
+
+  private log(msg: string): void {
+    this.opts.log?.(msg);
+  }
+
+  private send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+    if (res.headersSent) { res.end(); return; }
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...headers, 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private fail(res: ServerResponse, e: unknown): void {
+    let status: Status;
+    if (e instanceof ApiError) status = e.status;
+    else {
+      this.log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+      status = errors.internal((e as Error)?.message ?? String(e)).status;
+    }
+    if (status.code >= 500) this.log(`${status.code} ${status.message}`);
+    try {
+      this.send(res, status.code, status);
+    } catch { /* connection gone */ }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname;
+    if (isPublicPath(path)) return this.health(path, url, res);
+    const user = this.opts.auth.authenticate(req.headers.authorization);
+    if (!user) {
+      req.resume();
+      throw errors.unauthorized();
+    }
+    const accept = parseAccept(req.headers.accept);
+    const p: Parsed = { url, accept, user };
+    if (path === '/version' || path === '/version/') { req.resume(); return this.send(res, 200, versionInfo()); }
+    if (path === '/api' || path === '/api/') return this.discoveryRoot(req, res, p, 'api');
+    if (path === '/apis' || path === '/apis/') return this.discoveryRoot(req, res, p, 'apis');
+    if (path.startsWith('/openapi/')) { req.resume(); return this.openapi(req, res, p); }
+    const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+    if (!info.prefix) { req.resume(); throw errors.noResource(); }
+    if (!info.isResourceRequest) { req.resume(); return this.groupDiscovery(res, info); }
+    return this.resource(req, res, p, info);
+  }
+
+  private health(path: string, url: URL, res: ServerResponse): void {
+    if (path.startsWith('/readyz') && !this.opts.ready()) {
+      const verbose = url.searchParams.has('verbose');
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+      res.end(verbose ? '[-]storage-ready failed: not ready\nreadyz check failed\n' : 'readyz check failed\n');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.end('ok');
+  }
+
+  private discoveryRoot(req: IncomingMessage, res: ServerResponse, p: Parsed, which: 'api' | 'apis'): void {
+    req.resume();
+    const agg = wantsAggregatedDiscovery(p.accept);
+    if (agg) {
+      return this.send(res, 200, aggregatedDiscovery(this.kinds, which, agg), { 'Content-Type': aggregatedContentType(agg), Vary: 'Accept' });
+    }
+    checkAcceptable(p.accept);
+    if (which === 'api') return this.send(res, 200, apiVersions(req.headers.host ?? '127.0.0.1'), { Vary: 'Accept' });
+    return this.send(res, 200, apiGroupList(this.kinds), { Vary: 'Accept' });
+  }
+
+  private groupDiscovery(res: ServerResponse, info: RequestInfo): void {
+    const groups = groupsOf(this.kinds);
+    if (info.prefix === 'api') {
+      if (!info.version) return this.send(res, 200, apiVersions('127.0.0.1'));
+      if (!groups.some((g) => g.name === '' && g.versions.includes(info.version))) throw errors.noResource();
+      return this.send(res, 200, apiResourceList(this.kinds, '', info.version));
+    }
+    const g = groups.find((x) => x.name === info.group && x.name !== '');
+    if (!g) throw errors.noResource();
+    if (!info.version) return this.send(res, 200, apiGroup(g));
+    if (!g.versions.includes(info.version)) throw errors.noResource();
+    return this.send(res, 200, apiResourceList(this.kinds, info.group, info.version));
+  }
+
+  // ---- OpenAPI ----
+
+  private openapi(req: IncomingMessage, res: ServerResponse, p: Parsed): void {
+    const path = p.url.pathname.replace(/\/$/, '');
+    let key: string;
+    let doc: unknown;
+    const provider = this.opts.openapi;
+    if (path === '/openapi/v2') {
+      // kubectl asks for the gnostic protobuf form; it tolerates 404 (and uses v3 for everything).
+      const json = p.accept.some((m) => m.type === 'application/json' || m.type === '*/*');
+      if (!json || !provider?.v2) throw errors.noResource();
+      key = 'v2';
+      doc = provider.v2();
+    } else if (path === '/openapi/v3') {
+      key = 'v3';
+      doc = provider ? provider.v3Index() : minimalOpenApiV3Index(this.kinds);
+    } else if (path.startsWith('/openapi/v3/')) {
+      const gv = path.slice('/openapi/v3/'.length);
+      key = `v3/${gv}`;
+      doc = provider ? provider.v3Doc(gv) : minimalOpenApiV3Doc(this.kinds, gv);
+      if (doc === undefined) throw errors.noResource();
+    } else throw errors.noResource();
+    let cached = this.openapiCache.get(key);
+    if (!cached) {
+      const body = JSON.stringify(doc);
+      cached = { body, etag: `"${createHash('sha512').update(body).digest('hex').slice(0, 64).toUpperCase()}"` };
+      this.openapiCache.set(key, cached);
+    }
+    const hashed = p.url.searchParams.has('hash');
+    const headers: Record<string, string> = {
+      ETag: cached.etag,
+      Vary: 'Accept',
+      'Cache-Control': hashed ? 'public, immutable' : 'no-cache, private',
+    };
+    if (hashed) headers.Expires = new Date(Date.now() + 365 * 86400_000).toUTCString();
+    if (req.headers['if-none-match'] === cached.etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    this.send(res, 200, cached.body, headers);
+  }
+
+  // ---- resources ----
+
+  private findKind(info: RequestInfo): KindDefinition {
+    const k = this.kinds.find((x) => x.group === info.group && x.version === info.version && x.plural === info.resource);
+    if (!k) throw errors.noResource();
+    return k;
+  }
+
+  private readBody(req: IncomingMessage): Promise<Buffer> {
+    const max = this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > max) {
+      req.resume();
+      return Promise.reject(errors.tooLarge(`Request entity too large: limit is ${max}`));
+    }
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let failed = false;
+      req.on('data', (c: Buffer) => {
+        if (failed) return;
+        size += c.length;
+        if (size > max) {
+          failed = true;
+          reject(errors.tooLarge(`Request entity too large: limit is ${max}`));
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks)); });
+      req.on('error', (e) => { if (!failed) { failed = true; reject(errors.badRequest(`error reading request body: ${e.message}`)); } });
+    });
+  }
+
+  private decodeBody(buf: Buffer, contentType: string | undefined, isPatch: boolean): { body: unknown; text?: string; patchType?: string } {
+    const mt = bodyMediaType(contentType);
+    if (isPatch) {
+      const pt = PATCH_TYPES[mt];
+      if (!pt) {
+        throw errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json, application/apply-patch+cbor`);
+      }
+      if (pt === 'apply') return { body: buf.length ? parseYamlBody(buf.toString('utf8')) : {}, patchType: pt };
+      const text = buf.toString('utf8');
+      return { body: parseJsonBody(text), text, patchType: pt };
+    }
+    if (buf.length === 0) return { body: undefined };
+    if (mt === 'application/json' || mt === '*/*') {
+      const text = buf.toString('utf8');
+      return { body: parseJsonBody(text), text };
+    }
+    if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') return { body: parseYamlBody(buf.toString('utf8')) };
+    if (mt === 'application/vnd.kubernetes.protobuf') {
+      if (!this.opts.decodeProtobuf) throw errors.unsupportedMediaType('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
+      try {
+        return { body: this.opts.decodeProtobuf(buf) };
+      } catch (e) {
+        if (e instanceof ApiError) throw e;
+        throw errors.badRequest(`error decoding protobuf request body: ${(e as Error).message}`);
+      }
+    }
+    throw errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+  }
+
+  private async resource(req: IncomingMessage, res: ServerResponse, p: Parsed, info: RequestInfo): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (!['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) { req.resume(); throw errors.methodNotAllowed(); }
+    // Group/version must exist before the resource (404 either way, as upstream).
+    const kind = this.findKind(info);
+    const sub = info.subresource?.split('/')[0];
+    if (sub && ['log', 'exec', 'attach', 'portforward', 'proxy'].includes(sub)) {
+      for (const h of this.opts.connect ?? []) if (await h(info, req, res)) return;
+    }
+    const query = parseCommonQuery(p.url.searchParams);
+    checkAcceptable(p.accept);
+    let body: unknown;
+    let text: string | undefined;
+    let patchType: string | undefined;
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
+      const buf = await this.readBody(req);
+      const d = this.decodeBody(buf, req.headers['content-type'], method === 'PATCH');
+      body = d.body;
+      text = d.text;
+      patchType = d.patchType;
+    } else req.resume();
+    const table = wantsTable(p.accept);
+    const rr: ResourceRequest = {
+      info, kind, query, body, bodyText: text, patchType,
+      table: table && !info.subresource ? table : undefined,
+      duplicates: text && query.fieldValidation !== 'Ignore' && method !== 'PATCH' ? duplicateJsonFields(text) : undefined,
+    };
+    if ((method === 'POST' || method === 'PUT') && body === undefined) throw errors.badRequest('the body of the request was empty');
+    const result = await this.handler.handle(rr);
+    this.write(req, res, result);
+  }
+
+  private write(req: IncomingMessage, res: ServerResponse, result: ApiResult): void {
+    if (result.type === 'json') {
+      const headers: Record<string, string | string[]> = {};
+      if (result.warnings?.length) headers.Warning = result.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+      return this.send(res, result.code, result.body, headers);
+    }
+    // Watch: headers flushed at once (kubectl's informers wait for them), one JSON event per line.
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    let done = false;
+    let stop: () => void = () => {};
+    const finish = () => {
+      if (done) return;
+      done = true;
+      this.watches.delete(stopAll);
+      stop();
+      res.end();
+    };
+    const stopAll = () => finish();
+    this.watches.add(stopAll);
+    stop = result.start({
+      send: (ev) => { if (!done) res.write(JSON.stringify(ev) + '\n'); },
+      end: () => finish(),
+    });
+    req.on('close', finish);
+    res.on('close', finish);
+  }
+}
+
+export function versionInfo() {
+  return {
+    major: VERSION.major, minor: VERSION.minor, gitVersion: VERSION.gitVersion, gitCommit: VERSION.gitCommit,
+    gitTreeState: VERSION.gitTreeState, buildDate: VERSION.buildDate, goVersion: VERSION.goVersion,
+    compiler: VERSION.compiler, platform: VERSION.platform,
+  };
+}

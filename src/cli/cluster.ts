@@ -1,0 +1,212 @@
+// startCluster: the whole cluster in-process — storage, the HTTPS API server, the initial
+// namespaces, the kubeconfig, and whatever components (controllers, scheduler, node agent, DNS)
+// are registered. `ordinal up` and the integration tests both use it.
+import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KindDefinition } from '../api/kind.js';
+import { kinds as registryKinds } from '../api/registry.js';
+import type { Store } from '../storage/store.js';
+import { MemoryStore } from '../storage/memory.js';
+import { SqliteStore } from '../storage/sqlite.js';
+import { startCompactor, type Compactor } from '../storage/compactor.js';
+import { ApiServer, type OpenApiProvider, type ConnectHandler } from '../apiserver/server.js';
+import { ResourceHandler, type ApiContext } from '../apiserver/resources.js';
+import { loadOrCreateTls } from '../apiserver/certs.js';
+import { loadOrCreateToken, TokenAuthenticator } from '../apiserver/auth.js';
+import { decodeProtobufObject } from '../apiserver/protobuf.js';
+import { parseCommonQuery, type RequestInfo } from '../apiserver/request-info.js';
+import { ApiError } from '../machinery/errors.js';
+import { kubeconfigPath } from './paths.js';
+
+export interface ClusterOptions {
+  dataDir: string;
+  /** HOST:PORT for the API (default 127.0.0.1:6443; port 0 picks a free one). */
+  listen?: string;
+  /** HOST:PORT for cluster DNS (used by the DNS component). */
+  dns?: string;
+  runtime?: 'cri' | 'sim';
+  storage?: 'sqlite' | 'etcd' | 'memory';
+  etcdEndpoints?: string[];
+  /** Kinds to serve (default: the registry). */
+  kinds?: KindDefinition[];
+  /** Components to start after the API is ready (default: `components` below). */
+  components?: Component[];
+  /** See ApiContext.garbageCollector (default: true when a component declares it runs a GC). */
+  garbageCollector?: boolean;
+  openapi?: OpenApiProvider;
+  maxBodyBytes?: number;
+  log?: (msg: string) => void;
+}
+
+/** What a component gets: the API in-process and over HTTPS, and where things live. */
+export interface ClusterContext {
+  opts: ClusterOptions;
+  url: string;
+  token: string;
+  caPem: string;
+  kubeconfigPath: string;
+  dataDir: string;
+  kinds: KindDefinition[];
+  /** The API's request handler, for an in-process client (no sockets). */
+  handler: ResourceHandler;
+  apiServer: ApiServer;
+  log(msg: string): void;
+  /** Registers a handler for pod log/exec/attach/portforward (the node agent). */
+  addConnectHandler(h: ConnectHandler): void;
+}
+
+export interface Component {
+  name: string;
+  /** True for a garbage collector that honours the orphan/foregroundDeletion finalizers. */
+  garbageCollector?: boolean;
+  start(ctx: ClusterContext): Promise<{ stop(): Promise<void> | void }>;
+}
+
+/** Components `ordinal up` starts; later issues push controllers, scheduler, node agent, DNS here. */
+export const components: Component[] = [];
+
+export interface Cluster {
+  url: string;
+  token: string;
+  caPem: string;
+  kubeconfigPath: string;
+  host: string;
+  port: number;
+  store: Store;
+  handler: ResourceHandler;
+  stop(): Promise<void>;
+}
+
+export function parseHostPort(s: string, defPort: number): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(s.trim());
+  if (!m) throw new Error(`invalid HOST:PORT ${JSON.stringify(s)}`);
+  const port = m[2] !== undefined ? Number(m[2]) : defPort;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port in ${JSON.stringify(s)}`);
+  return { host: m[1] || '127.0.0.1', port };
+}
+
+async function openStore(opts: ClusterOptions): Promise<Store> {
+  switch (opts.storage ?? 'sqlite') {
+    case 'memory': return new MemoryStore();
+    case 'sqlite': return new SqliteStore({ path: join(opts.dataDir, 'ordinal.db') });
+    case 'etcd': {
+      const { EtcdStore } = await import('../storage/etcd.js');
+      const endpoints = opts.etcdEndpoints?.length ? opts.etcdEndpoints : ['http://127.0.0.1:2379'];
+      return new EtcdStore({ endpoints });
+    }
+    default: throw new Error(`unknown storage ${String(opts.storage)}`);
+  }
+}
+
+export function kubeconfigYaml(server: string, caPem: string, token: string): string {
+  const ca = Buffer.from(caPem).toString('base64');
+  return `apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority-data: ${ca}
+    server: ${server}
+  name: ordinal
+contexts:
+- context:
+    cluster: ordinal
+    namespace: default
+    user: admin
+  name: ordinal
+current-context: ordinal
+preferences: {}
+users:
+- name: admin
+  user:
+    token: ${token}
+`;
+}
+
+const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** Creates the namespaces every cluster has, through the normal create path (defaults, validation). */
+async function ensureNamespaces(handler: ResourceHandler, kinds: KindDefinition[]): Promise<void> {
+  const ns = kinds.find((k) => k.group === '' && k.kind === 'Namespace');
+  if (!ns) return;
+  for (const name of INITIAL_NAMESPACES) {
+    const info: RequestInfo = { isResourceRequest: true, prefix: 'api', group: '', version: 'v1', resource: 'namespaces', verb: 'create', parts: [], legacyWatch: false };
+    try {
+      await handler.handle({ info, kind: ns, query: parseCommonQuery(new URLSearchParams()), body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+    }
+  }
+}
+
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
+  const kinds = opts.kinds ?? registryKinds;
+  const comps = opts.components ?? components;
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const { host, port } = parseHostPort(opts.listen ?? '127.0.0.1:6443', 6443);
+  const tls = await loadOrCreateTls(opts.dataDir, [host]);
+  const token = loadOrCreateToken(opts.dataDir);
+  const store = await openStore(opts);
+  let compactor: Compactor | undefined;
+  if (store.kind !== 'memory') compactor = startCompactor(store, { onError: (e) => log(`compaction failed: ${(e as Error).message}`) });
+  let ready = false;
+  const ctx: ApiContext = {
+    store,
+    kinds,
+    now: () => new Date(),
+    garbageCollector: opts.garbageCollector ?? comps.some((c) => c.garbageCollector),
+    hooks: {},
+  };
+  const connect: ConnectHandler[] = [];
+  const api = new ApiServer({
+    ctx,
+    tls,
+    auth: new TokenAuthenticator(token),
+    ready: () => ready,
+    maxBodyBytes: opts.maxBodyBytes,
+    openapi: opts.openapi,
+    decodeProtobuf: decodeProtobufObject,
+    log,
+    connect,
+  });
+  let addr;
+  try {
+    addr = await api.listen(host, port);
+  } catch (e) {
+    compactor?.stop();
+    await store.close();
+    throw e;
+  }
+  const urlHost = addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  const url = `https://${urlHost}:${addr.port}`;
+  const kcPath = kubeconfigPath(opts.dataDir);
+  const started: { name: string; stop(): Promise<void> | void }[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    ready = false;
+    for (const c of started.reverse()) {
+      try { await c.stop(); } catch (e) { log(`stopping ${c.name}: ${(e as Error).message}`); }
+    }
+    await api.close();
+    compactor?.stop();
+    await store.close();
+  })());
+  try {
+    await ensureNamespaces(api.handler, kinds);
+    writeFileSync(kcPath, kubeconfigYaml(url, tls.caPem, token), { mode: 0o600 });
+    chmodSync(kcPath, 0o600);
+    ready = true;
+    const cctx: ClusterContext = {
+      opts, url, token, caPem: tls.caPem, kubeconfigPath: kcPath, dataDir: opts.dataDir, kinds, handler: api.handler, apiServer: api, log,
+      addConnectHandler: (h) => connect.push(h),
+    };
+    for (const c of comps) {
+      const h = await c.start(cctx);
+      started.push({ name: c.name, stop: () => h.stop() });
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url, token, caPem: tls.caPem, kubeconfigPath: kcPath, host: addr.address, port: addr.port, store, handler: api.handler, stop };
+}

@@ -355,8 +355,9 @@ describe('kubectl against ordinal', () => {
   });
 
   test('unknown field with --validate=strict', async () => {
-    const f = c.file('unknown.yaml', stsYaml('strict', 1).replace('  serviceName: "nginx"', '  serviceName: "nginx"\n  foo: bar'));
-    const r = await c.kubectl(['create', '--validate=strict', '-f', f]);
+    c.file('unknown.yaml', stsYaml('strict', 1).replace('  serviceName: "nginx"', '  serviceName: "nginx"\n  foo: bar'));
+    // a relative path: kubectl quotes the name as given (the harness runs kubectl in the temp dir)
+    const r = await c.kubectl(['create', '--validate=strict', '-f', 'unknown.yaml']);
     failed(r);
     assert.equal(
       r.stderr.trim(),
@@ -374,7 +375,18 @@ describe('kubectl against ordinal', () => {
   });
 
   test('no token / wrong token: Unauthorized', async () => {
-    for (const kc of [c.kubeconfigWithToken(null), c.kubeconfigWithToken('not-the-token')]) {
+    // No credentials at all: kubectl itself would prompt for a username, so check the wire directly.
+    for (const path of ['/api', '/apis', '/version', '/api/v1/namespaces/default/configmaps', '/openapi/v3']) {
+      const r = await c.request('GET', path, undefined, { token: null });
+      assert.equal(r.status, 401, `${path}: ${r.status} ${r.body}`);
+      assert.deepEqual(
+        { kind: r.json().kind, status: r.json().status, reason: r.json().reason, code: r.json().code, message: r.json().message },
+        { kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401, message: 'Unauthorized' },
+      );
+      const bad = await c.request('GET', path, undefined, { token: 'not-the-token' });
+      assert.equal(bad.status, 401, `${path} with a wrong token: ${bad.status}`);
+    }
+    for (const kc of [c.kubeconfigWithToken('not-the-token')]) {
       const r = await c.kubectl(['get', 'pods'], { kubeconfig: kc });
       failed(r);
       // With a warm discovery cache kubectl reaches the LIST and prints the Status message; a cold

@@ -21,7 +21,7 @@ test('canonical form (upstream table)', () => {
 test('bad quantities answer upstream messages as 400', () => {
   const bad: [string, string][] = [
     ['', ErrFormatWrong], ['1.2.3', ErrFormatWrong], ['abc', ErrFormatWrong], ['1 Ki', ErrFormatWrong], ['1Kix', ErrFormatWrong], ['1Kii', ErrSuffix],
-    ['1K', ErrSuffix], ['1e', ErrSuffix], ['1mm', ErrSuffix], ['1Gb', ErrFormatWrong], ['--1', ErrFormatWrong], ['1e3.5', ErrFormatWrong],
+    ['1K', ErrSuffix], ['1e', ErrSuffix], ['1mm', ErrSuffix], ['1Gb', ErrFormatWrong], ['--1', ErrSuffix], ['1e3.5', ErrFormatWrong],
   ];
   for (const [input, msg] of bad) {
     assert.throws(() => parseQuantity(input), (e: unknown) => e instanceof ApiError && e.status.code === 400 && e.message === msg, input);

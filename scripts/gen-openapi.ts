@@ -4,9 +4,10 @@
 // (int64 vs int32, byte, date-time, strategic-merge metadata) comes from the hand-written tables in
 // ./openapi-facts.ts. Only definitions reachable from the kinds we serve are emitted.
 //
-//   node --import tsx scripts/gen-openapi.ts
+//   node --import tsx scripts/gen-openapi.ts           (re)write the JSON
+//   node --import tsx scripts/gen-openapi.ts --check   exit 1 if the committed JSON is stale
 import ts from 'typescript';
-import { writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INT64, BYTE_MAPS, PATCH_FACTS, ROOTS, STANDARD_TYPEMETA, QUANTITY_DESCRIPTION } from './openapi-facts.js';
@@ -224,5 +225,15 @@ for (const where of [...INT64, ...BYTE_MAPS]) {
 
 const sorted: Record<string, Json> = {};
 for (const k of Object.keys(defs).sort()) sorted[k] = defs[k]!;
-writeFileSync(OUT, JSON.stringify(sorted) + '\n');
+const text = JSON.stringify(sorted) + '\n';
+if (process.argv.includes('--check')) {
+  const current = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
+  if (current !== text) {
+    console.error(`${relative(root, OUT)} is stale: run node --import tsx scripts/gen-openapi.ts`);
+    process.exit(1);
+  }
+  console.log(`${relative(root, OUT)} is up to date`);
+  process.exit(0);
+}
+writeFileSync(OUT, text);
 console.log(`wrote ${Object.keys(sorted).length} definitions to ${relative(root, OUT)} (${JSON.stringify(sorted).length} bytes)`);

@@ -169,3 +169,14 @@ test('provider builds each document once', () => {
   assert.equal(p.v2(), p.v2());
   assert.equal(p.v3Doc('apis/x/v1'), undefined);
 });
+
+test('every registry kind has its definition (and its list) in the generated definitions', async () => {
+  const { kinds: registry } = await import('../../../src/api/registry.js');
+  assert.ok(registry.length > 0);
+  for (const k of registry) {
+    const d = definition(k.openapiName);
+    assert.ok(d, `${k.kind}: no definition ${k.openapiName} (add it to ROOTS in scripts/openapi-facts.ts and regenerate)`);
+    assert.deepEqual(d['x-kubernetes-group-version-kind'], [{ group: k.group, kind: k.kind, version: k.version }], `${k.openapiName} GVK`);
+    assert.ok(definition(k.openapiName.replace(/\.[^.]+$/, `.${k.listKind}`)), `${k.listKind} definition`);
+  }
+});

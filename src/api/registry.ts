@@ -1,11 +1,22 @@
 // The registry of kinds: the single list from which routing, discovery, OpenAPI and tables derive.
 // Adding a kind = one file in ./kinds plus one line here.
 import type { KindDefinition } from './kind.js';
+// workload kinds
+import { definition as pod } from './kinds/pod.js';
+import { definition as statefulset } from './kinds/statefulset.js';
+import { definition as deployment } from './kinds/deployment.js';
+import { definition as replicaset } from './kinds/replicaset.js';
+import { definition as controllerrevision } from './kinds/controllerrevision.js';
 // core and other non-workload kinds
 import { definition as namespace } from './kinds/namespace.js';
 import { definition as service } from './kinds/service.js';
 
 export const kinds: KindDefinition<any>[] = [
+  pod,
+  statefulset,
+  deployment,
+  replicaset,
+  controllerrevision,
   // kinds are added here as their files land
   namespace,
   service,

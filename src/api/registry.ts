@@ -10,6 +10,11 @@ import { definition as controllerrevision } from './kinds/controllerrevision.js'
 // core and other non-workload kinds
 import { definition as namespace } from './kinds/namespace.js';
 import { definition as service } from './kinds/service.js';
+import { definition as endpoints } from './kinds/endpoints.js';
+import { definition as endpointslice } from './kinds/endpointslice.js';
+import { definition as configmap } from './kinds/configmap.js';
+import { definition as secret } from './kinds/secret.js';
+import { definition as serviceaccount } from './kinds/serviceaccount.js';
 
 export const kinds: KindDefinition<any>[] = [
   pod,
@@ -20,6 +25,11 @@ export const kinds: KindDefinition<any>[] = [
   // kinds are added here as their files land
   namespace,
   service,
+  endpoints,
+  endpointslice,
+  configmap,
+  secret,
+  serviceaccount,
 ];
 
 export function groupVersion(k: Pick<KindDefinition, 'group' | 'version'>): string {

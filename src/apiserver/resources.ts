@@ -9,6 +9,7 @@ import { clone } from '../machinery/object.js';
 import { ApiError, errors, field, type FieldError, type GroupResource, type Status } from '../machinery/errors.js';
 import { validateObjectMeta, validateObjectMetaUpdate, deepEqual } from '../machinery/validation.js';
 import { StoreError, type KeyValue, type Store, type StoreEvent } from '../storage/store.js';
+import { WatchCache } from '../storage/watch-cache.js';
 import type { CommonQuery, RequestInfo } from './request-info.js';
 import { compileSelectors, formatLabelSelector, pinnedName, type Matcher } from './selectors.js';
 import { toTable, tableRow } from './table.js';
@@ -33,6 +34,11 @@ export interface ApiContext {
    */
   garbageCollector: boolean;
   hooks: ApiHooks;
+  /** Serve LIST (latest) and WATCH from one in-memory watch cache per resource (default true). */
+  watchCache?: boolean;
+  /** Events kept per watch cache for watch-from-revision (default 1000). */
+  watchCacheWindow?: number;
+  log?(msg: string): void;
 }
 
 export type ApiResult =
@@ -79,7 +85,7 @@ export class ObjectCodec {
 
   prefix(k: KindDefinition, namespace?: string): string {
     const s = this.storedKind(k);
-    const base = `/registry/${s.storagePrefix ?? (s.group && !['apps', 'discovery.k8s.io', 'storage.k8s.io', 'coordination.k8s.io', 'events.k8s.io'].includes(s.group) ? `${s.group}/${s.plural}` : s.plural)}/`;
+    const base = `/registry/${s.storagePrefix ?? s.plural}/`;
     return k.namespaced && namespace ? `${base}${namespace}/` : base;
   }
 
@@ -156,8 +162,37 @@ const CONTINUE_EXPIRED = 'The provided continue parameter is too old to display 
 export class ResourceHandler {
   readonly codec: ObjectCodec;
 
+  private readonly caches = new Map<string, WatchCache>();
+
   constructor(private readonly ctx: ApiContext) {
     this.codec = new ObjectCodec(ctx.kinds);
+  }
+
+  /** The watch cache of a kind's storage prefix (created on first use), or undefined when disabled. */
+  cacheFor(kind: KindDefinition): WatchCache | undefined {
+    if (this.ctx.watchCache === false) return undefined;
+    const prefix = this.codec.prefix(kind);
+    let c = this.caches.get(prefix);
+    if (!c) {
+      c = new WatchCache(this.store, prefix, { windowSize: this.ctx.watchCacheWindow, log: this.ctx.log });
+      this.caches.set(prefix, c);
+    }
+    return c;
+  }
+
+  /** Creates and primes the watch caches of every kind (for /readyz). */
+  async primeCaches(): Promise<void> {
+    await Promise.all(this.ctx.kinds.map((k) => this.cacheFor(k)?.ready));
+  }
+
+  get cachesReady(): boolean {
+    for (const c of this.caches.values()) if (!c.isReady) return false;
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.caches.values()].map((c) => c.close()));
+    this.caches.clear();
   }
 
   private get store(): Store { return this.ctx.store; }
@@ -215,7 +250,10 @@ export class ResourceHandler {
     } else if (q.resourceVersion && q.resourceVersion !== '0') {
       const want = Number(q.resourceVersion);
       if (q.resourceVersionMatch === 'Exact') revision = want;
-      else await this.waitForRevision(want);
+      else {
+        const cache = this.cacheFor(kind);
+        if (cache) await cache.waitForRevision(want); else await this.waitForRevision(want);
+      }
     }
     const items: KubeObject[] = [];
     const limit = q.limit;
@@ -224,8 +262,16 @@ export class ResourceHandler {
     let rev = 0;
     for (;;) {
       let page;
+      const pageLimit = limit ? Math.max(limit - items.length, Math.min(500, limit * 2)) : 0;
       try {
-        page = await this.store.list(prefix, { revision, startAfter, limit: limit ? Math.max(limit - items.length, Math.min(500, limit * 2)) : 0 });
+        const cache = revision === undefined ? this.cacheFor(kind) : undefined;
+        if (cache) {
+          // Latest state from memory: a consistent read for resourceVersion="", any state for "0".
+          const o = { prefix, startAfter, limit: pageLimit };
+          page = q.resourceVersion === '0' && !q.continue ? await cache.list(o) : await cache.listConsistent(o);
+        } else {
+          page = await this.store.list(prefix, { revision, startAfter, limit: pageLimit });
+        }
       } catch (e) {
         if (e instanceof StoreError && e.code === 'Compacted') {
           if (q.continue) throw errors.expired(CONTINUE_EXPIRED);
@@ -346,7 +392,7 @@ export class ResourceHandler {
         const begin = async () => {
           let from = lastRev;
           if (initial) {
-            const list = await this.listObjects(kind, info.namespace, { ...q, limit: 0, continue: '', resourceVersion: '' }, match);
+            const list = await this.listObjects(kind, info.namespace, { ...q, limit: 0, continue: '', resourceVersion: '0' }, match);
             for (const o of list.items) send('ADDED', o);
             from = list.revision;
             lastRev = from;
@@ -355,7 +401,27 @@ export class ResourceHandler {
             }
           }
           if (stopped) return;
-          handle = this.store.watch(prefix, from, { onEvents, onError });
+          const cache = this.cacheFor(kind);
+          if (cache) {
+            handle = cache.watch(from, {
+              onEvents,
+              onBookmark: (rev) => {
+                if (stopped || !q.allowWatchBookmarks) return;
+                lastRev = Math.max(lastRev, rev);
+                sink.send({ type: 'BOOKMARK', object: { kind: kind.kind, apiVersion, metadata: { resourceVersion: String(rev) } } });
+              },
+              // An error (410 Expired) goes to the client as an ERROR event, as upstream's cacher does;
+              // a cache restart just ends the stream so the client re-watches.
+              onClose: (err) => { if (err) sendError(err.status); stop(); },
+            }, { prefix, bookmarks: q.allowWatchBookmarks });
+          } else {
+            handle = this.store.watch(prefix, from, { onEvents, onError });
+            if (q.allowWatchBookmarks) {
+              timers.push(setInterval(() => {
+                if (lastRev > 0) sink.send({ type: 'BOOKMARK', object: { kind: kind.kind, apiVersion, metadata: { resourceVersion: String(lastRev) } } });
+              }, 30_000));
+            }
+          }
         };
         begin().catch((e) => {
           sendError(e instanceof ApiError ? e.status : errors.internal(String((e as Error)?.message ?? e)).status);
@@ -365,11 +431,6 @@ export class ResourceHandler {
         // default is a random 30–60 minutes.
         const timeout = q.timeoutSeconds !== undefined ? q.timeoutSeconds * 1000 : (1800 + Math.random() * 1800) * 1000;
         timers.push(setTimeout(stop, Math.max(timeout, 0)));
-        if (q.allowWatchBookmarks) {
-          timers.push(setInterval(() => {
-            if (lastRev > 0) sink.send({ type: 'BOOKMARK', object: { kind: kind.kind, apiVersion, metadata: { resourceVersion: String(lastRev) } } });
-          }, 30_000));
-        }
         return stop;
       },
     };

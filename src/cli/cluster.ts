@@ -14,6 +14,7 @@ import { ResourceHandler, type ApiContext } from '../apiserver/resources.js';
 import { loadOrCreateTls } from '../apiserver/certs.js';
 import { loadOrCreateToken, TokenAuthenticator } from '../apiserver/auth.js';
 import { decodeProtobufObject } from '../apiserver/protobuf.js';
+import { openapiProvider } from '../apiserver/openapi.js';
 import { parseCommonQuery, type RequestInfo } from '../apiserver/request-info.js';
 import { ApiError } from '../machinery/errors.js';
 import { kubeconfigPath } from './paths.js';
@@ -156,15 +157,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     now: () => new Date(),
     garbageCollector: opts.garbageCollector ?? comps.some((c) => c.garbageCollector),
     hooks: {},
+    log,
   };
   const connect: ConnectHandler[] = [];
-  const api = new ApiServer({
+  const api: ApiServer = new ApiServer({
     ctx,
     tls,
     auth: new TokenAuthenticator(token),
-    ready: () => ready,
+    ready: (): boolean => ready && api.handler.cachesReady,
     maxBodyBytes: opts.maxBodyBytes,
-    openapi: opts.openapi,
+    openapi: opts.openapi ?? openapiProvider(kinds),
     decodeProtobuf: decodeProtobufObject,
     log,
     connect,
@@ -188,10 +190,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       try { await c.stop(); } catch (e) { log(`stopping ${c.name}: ${(e as Error).message}`); }
     }
     await api.close();
+    await api.handler.close();
     compactor?.stop();
     await store.close();
   })());
   try {
+    await api.handler.primeCaches();
     await ensureNamespaces(api.handler, kinds);
     writeFileSync(kcPath, kubeconfigYaml(url, tls.caPem, token), { mode: 0o600 });
     chmodSync(kcPath, 0o600);

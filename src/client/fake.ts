@@ -180,27 +180,37 @@ export class FakeClient implements Client {
     return clone(o) as T;
   }
 
-  async update<T extends KubeObject = KubeObject>(r: ResourceRef, ns: string | undefined, obj: T): Promise<T> {
+  private updateSync<T extends KubeObject>(r: ResourceRef, ns: string | undefined, obj: T): T {
     return this.write(r, ns, obj, 'update', (old, o) => {
       if ('status' in old) o.status = clone(old.status);
       m(o).generation = (old.metadata.generation ?? 1) + (JSON.stringify(old.spec) !== JSON.stringify(o.spec) ? 1 : 0);
     });
   }
 
-  async updateStatus<T extends KubeObject = KubeObject>(r: ResourceRef, ns: string | undefined, obj: T): Promise<T> {
+  private updateStatusSync<T extends KubeObject>(r: ResourceRef, ns: string | undefined, obj: T): T {
     return this.write(r, ns, obj, 'updateStatus', (old, o) => {
       o.spec = clone(old.spec);
       o.metadata = { ...clone(old.metadata), resourceVersion: o.metadata.resourceVersion };
     });
   }
 
+  async update<T extends KubeObject = KubeObject>(r: ResourceRef, ns: string | undefined, obj: T): Promise<T> {
+    return this.updateSync(r, ns, obj);
+  }
+
+  async updateStatus<T extends KubeObject = KubeObject>(r: ResourceRef, ns: string | undefined, obj: T): Promise<T> {
+    return this.updateStatusSync(r, ns, obj);
+  }
+
+  /** Merge or strategic patches (strategic treated as merge: enough for the fake), applied atomically. */
   async patch<T extends KubeObject = KubeObject>(r: ResourceRef, ns: string | undefined, name: string, type: PatchType, patch: unknown, opts: WriteOpts & { subresource?: string } = {}): Promise<T> {
     this.maybeFail('patch', r);
     if (type === 'json') throw errors.unsupportedMediaType('json patch not supported by FakeClient');
-    const cur = await this.get(r, ns, name);
-    const merged = mergePatch(cur, patch) as KubeObject;
+    const cur = this.bucket(r).get(okey(ns, name));
+    if (!cur) throw errors.notFound(this.gr(r), name);
+    const merged = mergePatch(clone(cur), patch) as KubeObject;
     m(merged).resourceVersion = cur.metadata.resourceVersion;
-    return opts.subresource === 'status' ? this.updateStatus(r, ns, merged as T) : this.update(r, ns, merged as T);
+    return opts.subresource === 'status' ? this.updateStatusSync(r, ns, merged as T) : this.updateSync(r, ns, merged as T);
   }
 
   async delete(r: ResourceRef, ns: string | undefined, name: string, opts: DeleteOpts = {}): Promise<KubeObject> {

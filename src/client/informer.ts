@@ -103,7 +103,6 @@ export class Informer<T extends KubeObject = KubeObject> {
     return new Promise((r) => {
       this.wakeSleep = r;
       this.sleepTimer = setTimeout(r, ms);
-      this.sleepTimer.unref?.();
     });
   }
 

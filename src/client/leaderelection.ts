@@ -99,7 +99,6 @@ export class LeaderElector {
     }
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.tick(), this.renewMs);
-    this.timer.unref?.();
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {

@@ -1,0 +1,88 @@
+// The controller manager: starts the controllers over one Client, optionally only while holding
+// a coordination.k8s.io Lease, so that two servers sharing one store never run two StatefulSet
+// controllers at once. Other controllers register in `factories` below.
+import type { Client } from '../client/types.js';
+import { LeaderElector } from '../client/leaderelection.js';
+import { StatefulSetController } from './statefulset/controller.js';
+import type { Features } from './statefulset/reconcile.js';
+
+export interface RunningController {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ControllerManagerOptions {
+  /** Hold this Lease while running (default: no leader election). */
+  leaderElection?: { name?: string; namespace?: string; identity?: string; leaseDurationSeconds?: number; renewMs?: number };
+  features?: Features;
+  workers?: number;
+  log?: (msg: string) => void;
+  /** Only start these controllers (default: all). */
+  only?: string[];
+}
+
+export type ControllerFactory = (client: Client, opts: ControllerManagerOptions) => RunningController;
+
+/** Every controller the manager knows, by name. Others add theirs here. */
+export const factories: Record<string, ControllerFactory> = {
+  statefulset: (client, opts) => new StatefulSetController(client, { features: opts.features, workers: opts.workers, log: opts.log }),
+};
+
+export interface ControllerManager {
+  /** Resolves when every controller has synced its caches and started (or immediately when waiting for the lease). */
+  ready: Promise<void>;
+  isLeader(): boolean;
+  stop(): Promise<void>;
+}
+
+export function startControllers(client: Client, opts: ControllerManagerOptions = {}): ControllerManager {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`controllers: ${m}\n`));
+  let running: RunningController[] = [];
+  let starting: Promise<void> = Promise.resolve();
+
+  const startAll = () => {
+    const names = Object.keys(factories).filter((n) => !opts.only || opts.only.includes(n));
+    running = names.map((n) => factories[n]!(client, { ...opts, log }));
+    starting = Promise.all(running.map((c) => c.start())).then(() => undefined);
+    starting.catch((e) => log(`start failed: ${(e as Error).message}`));
+    return starting;
+  };
+  const stopAll = async () => {
+    const rs = running;
+    running = [];
+    await Promise.allSettled(rs.map((c) => c.stop()));
+  };
+
+  if (!opts.leaderElection) {
+    const ready = startAll();
+    return { ready, isLeader: () => true, stop: stopAll };
+  }
+
+  const le = opts.leaderElection;
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((r) => (resolveReady = r));
+  const elector = new LeaderElector(client, {
+    name: le.name ?? 'ordinal-controller-manager',
+    namespace: le.namespace ?? 'kube-system',
+    identity: le.identity,
+    leaseDurationSeconds: le.leaseDurationSeconds ?? 15,
+    renewMs: le.renewMs ?? 2000,
+    onStartedLeading: () => {
+      log(`${elector.identity} became leader`);
+      void startAll().then(resolveReady);
+    },
+    onStoppedLeading: () => {
+      log(`${elector.identity} lost the lease; stopping controllers`);
+      void stopAll();
+    },
+  });
+  elector.start();
+  return {
+    ready,
+    isLeader: () => elector.isLeader(),
+    stop: async () => {
+      await elector.stop();
+      await stopAll();
+    },
+  };
+}

@@ -5,9 +5,12 @@
 // full schemas with descriptions (`kubectl explain`), and the strategic-merge metadata
 // (client-side apply).
 import { createHash } from 'node:crypto';
+import protobuf from 'protobufjs';
+import { stringify as toYaml } from 'yaml';
 import type { KindDefinition, Schema } from '../api/kind.js';
 import { allDefinitions, definition, refName, type Definition } from '../api/openapi/index.js';
 import { VERSION } from '../version.js';
+import { OPENAPI_V2_PROTO } from './proto/openapiv2.proto.js';
 
 type Json = Record<string, unknown>;
 type Kinds = readonly KindDefinition<any>[];
@@ -307,13 +310,93 @@ export function openapiV3Index(kinds: Kinds): Json {
   return { paths };
 }
 
+// ---- v2 in gnostic protobuf (kubectl <= 1.28 asks only for this form) --------------------------------
+
+/** Media type kubectl sends in Accept for the protobuf v2 document. */
+export const OPENAPI_V2_PROTOBUF_ACCEPT = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+/** Content-Type to answer it with. */
+export const OPENAPI_V2_PROTOBUF_CONTENT_TYPE = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+let v2Document: protobuf.Type | undefined;
+
+const anyOf = (v: unknown) => ({ yaml: toYaml(v) });
+const extensions = (o: Json) => Object.entries(o).filter(([k]) => k.startsWith('x-')).map(([name, v]) => ({ name, value: anyOf(v) }));
+
+function schemaPb(s: Json): Json {
+  const out: Json = {};
+  if (s.$ref) out._ref = s.$ref;
+  if (s.format) out.format = s.format;
+  if (s.description) out.description = s.description;
+  if (s.default !== undefined) out.default = anyOf(s.default);
+  if (Array.isArray(s.required)) out.required = s.required;
+  if (Array.isArray(s.enum)) out.enum = s.enum.map(anyOf);
+  if (typeof s.additionalProperties === 'boolean') out.additional_properties = { boolean: s.additionalProperties };
+  else if (s.additionalProperties) out.additional_properties = { schema: schemaPb(s.additionalProperties as Json) };
+  if (s.type) out.type = { value: [s.type] };
+  if (s.items) out.items = { schema: [schemaPb(s.items as Json)] };
+  if (Array.isArray(s.allOf)) out.all_of = (s.allOf as Json[]).map(schemaPb);
+  if (s.properties) out.properties = { additional_properties: Object.entries(s.properties as Record<string, Json>).map(([name, v]) => ({ name, value: schemaPb(v) })) };
+  const ext = extensions(s);
+  if (ext.length) out.vendor_extension = ext;
+  return out;
+}
+
+function paramPb(p: Json): Json {
+  if (p.in === 'body') {
+    return { parameter: { body_parameter: { name: p.name, in: 'body', required: !!p.required, description: p.description ?? '', schema: schemaPb(p.schema as Json) } } };
+  }
+  const sub = { required: !!p.required, in: p.in, description: p.description ?? '', name: p.name, type: p.type ?? '', format: p.format ?? '', unique_items: !!p.uniqueItems };
+  return { parameter: { non_body_parameter: p.in === 'path' ? { path_parameter_sub_schema: sub } : { query_parameter_sub_schema: sub } } };
+}
+
+function operationPb(o: Json): Json {
+  const responses = Object.entries(o.responses as Record<string, Json>).map(([name, r]) => ({
+    name,
+    value: { response: { description: r.description ?? '', ...(r.schema ? { schema: { schema: schemaPb(r.schema as Json) } } : {}) } },
+  }));
+  return {
+    tags: o.tags, description: o.description, operation_id: o.operationId, produces: o.produces, consumes: o.consumes, schemes: o.schemes,
+    parameters: ((o.parameters as Json[] | undefined) ?? []).map(paramPb),
+    responses: { response_code: responses },
+    vendor_extension: extensions(o),
+  };
+}
+
+/** The swagger 2.0 document as gnostic `openapi.v2.Document` protobuf bytes. */
+export function openapiV2Protobuf(kinds: Kinds): Buffer {
+  const doc = openapiV2(kinds);
+  if (!v2Document) {
+    const root = protobuf.parse(OPENAPI_V2_PROTO, { keepCase: true }).root;
+    v2Document = root.lookupType('openapi.v2.Document');
+  }
+  const paths = Object.entries(doc.paths as Record<string, Json>).map(([name, item]) => {
+    const v: Json = { parameters: ((item.parameters as Json[] | undefined) ?? []).map(paramPb) };
+    for (const m of ['get', 'put', 'post', 'delete', 'patch']) if (item[m]) v[m] = operationPb(item[m] as Json);
+    return { name, value: v };
+  });
+  const sec = (doc.securityDefinitions as Record<string, Json>).BearerToken!;
+  const plain = {
+    swagger: doc.swagger,
+    info: doc.info,
+    paths: { path: paths },
+    definitions: { additional_properties: Object.entries(doc.definitions as Record<string, Json>).map(([name, s]) => ({ name, value: schemaPb(s) })) },
+    security_definitions: { additional_properties: [{ name: 'BearerToken', value: { api_key_security: { type: sec.type, name: sec.name, in: sec.in, description: sec.description } } }] },
+    security: [{ additional_properties: [{ name: 'BearerToken', value: { value: [] } }] }],
+  };
+  return Buffer.from(v2Document.encode(v2Document.fromObject(plain)).finish());
+}
+
 /** The provider object the API server takes (ApiServerOptions.openapi); documents are built once. */
-export function openapiProvider(kinds: Kinds): { v2(): unknown; v3Index(): unknown; v3Doc(gvPath: string): unknown | undefined } {
+export function openapiProvider(kinds: Kinds): {
+  v2(): unknown; v2Protobuf(): Buffer; v3Index(): unknown; v3Doc(gvPath: string): unknown | undefined;
+} {
   let v2: Json | undefined;
+  let v2pb: Buffer | undefined;
   let index: Json | undefined;
   const docs = new Map<string, Json | undefined>();
   return {
     v2: () => (v2 ??= openapiV2(kinds)),
+    v2Protobuf: () => (v2pb ??= openapiV2Protobuf(kinds)),
     v3Index: () => (index ??= openapiV3Index(kinds)),
     v3Doc: (gvPath) => {
       if (!docs.has(gvPath)) docs.set(gvPath, openapiV3Doc(kinds, gvPath));

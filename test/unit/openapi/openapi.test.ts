@@ -180,3 +180,26 @@ test('every registry kind has its definition (and its list) in the generated def
     assert.ok(definition(k.openapiName.replace(/\.[^.]+$/, `.${k.listKind}`)), `${k.listKind} definition`);
   }
 });
+
+test('v2 protobuf (gnostic) document: decodes back with paths, GVK and patch metadata as vendor extensions', async () => {
+  const protobuf = (await import('protobufjs')).default;
+  const { OPENAPI_V2_PROTO } = await import('../../../src/apiserver/proto/openapiv2.proto.js');
+  const { openapiV2Protobuf } = await import('../../../src/apiserver/openapi.js');
+  const Document = protobuf.parse(OPENAPI_V2_PROTO, { keepCase: true }).root.lookupType('openapi.v2.Document');
+  const bytes = openapiV2Protobuf(kinds);
+  const doc = Document.toObject(Document.decode(bytes), { defaults: false }) as any;
+  assert.equal(doc.swagger, '2.0');
+  const named = (list: { name: string; value: any }[], name: string) => list.find((x) => x.name === name)?.value;
+  const item = named(doc.paths.path, '/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}');
+  const gvk = named(item.patch.vendor_extension, 'x-kubernetes-group-version-kind');
+  assert.equal(gvk.yaml, 'group: apps\nversion: v1\nkind: StatefulSet\n');
+  const params = item.patch.parameters.map((p: any) => p.parameter.non_body_parameter?.query_parameter_sub_schema?.name ?? p.parameter.body_parameter?.name);
+  assert.ok(params.includes('fieldValidation') && params.includes('body'));
+  const podSpec = named(doc.definitions.additional_properties, 'io.k8s.api.core.v1.PodSpec');
+  const containers = named(podSpec.properties.additional_properties, 'containers');
+  assert.equal(named(containers.vendor_extension, 'x-kubernetes-patch-merge-key').yaml, 'name\n');
+  assert.equal(containers.items.schema[0]._ref, '#/definitions/io.k8s.api.core.v1.Container');
+  const spec = named(doc.definitions.additional_properties, 'io.k8s.api.apps.v1.StatefulSetSpec');
+  assert.deepEqual(named(spec.properties.additional_properties, 'replicas').type.value, ['integer']);
+  assert.deepEqual(spec.required, ['selector', 'template']);
+});

@@ -25,3 +25,13 @@ export type { LabelSelector, LabelSelectorRequirement } from 'kubernetes-types/m
 
 /** The names of the well-known QoS classes (status.qosClass). */
 export type QOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
+/**
+ * kubernetes-types marks every field readonly; code that builds or edits objects (controllers,
+ * the node agent) can work on a DeepMutable<Pod> and pass it on as a Pod.
+ */
+export type DeepMutable<T> = T extends readonly (infer U)[]
+  ? DeepMutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: DeepMutable<T[K]> }
+    : T;

@@ -65,14 +65,14 @@ test('deployment update: selector immutable, generation on spec and annotation c
   assert.equal(r.obj.metadata.generation, 3);
   r = update(deploy, r.obj, (o) => { o.metadata.labels = { a: 'b' }; });
   assert.equal(r.obj.metadata.generation, 3);
-  r = update(deploy, r.obj, (o) => { o.status = { replicas: 4, readyReplicas: 5, availableReplicas: 1 }; }, 'status');
+  r = update(deploy, r.obj, (o) => { (o as any).status = { replicas: 4, readyReplicas: 5, availableReplicas: 1 }; }, 'status');
   assert.deepEqual(texts(r.errs), ['status.readyReplicas: Invalid value: 5: cannot be greater than status.replicas']);
 });
 
 test('deployment table', () => {
   const { obj } = create(deploy, dep());
-  obj.status = { readyReplicas: 1, updatedReplicas: 1, availableReplicas: 1 };
-  obj.metadata.creationTimestamp = new Date(NOW.getTime() - 3 * 3600_000).toISOString() as any;
+  (obj as any).status = { readyReplicas: 1, updatedReplicas: 1, availableReplicas: 1 };
+  (obj.metadata as any).creationTimestamp = new Date(NOW.getTime() - 3 * 3600_000).toISOString() as any;
   assert.deepEqual(deploy.tableColumns.map((c) => c.name), ['Name', 'Ready', 'Up-to-date', 'Available', 'Age', 'Containers', 'Images', 'Selector']);
   assert.deepEqual(deploy.tableRow(obj, NOW), ['web', '1/1', 1, 1, '3h', 'web,log', 'nginx:1.27,busybox', 'app=web']);
 });
@@ -87,7 +87,7 @@ test('replicaset defaults, validation, table, field selector', () => {
   const bad = rset();
   bad.spec!.selector = {};
   assert.deepEqual(texts(create(rs, bad).errs), ['spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment']);
-  obj.status = { replicas: 3, readyReplicas: 2 };
+  (obj as any).status = { replicas: 3, readyReplicas: 2 };
   assert.deepEqual(rs.tableColumns.map((c) => c.name), ['Name', 'Desired', 'Current', 'Ready', 'Age', 'Containers', 'Images', 'Selector']);
   assert.deepEqual(rs.tableRow(obj, NOW), ['web-abc', 3, 3, 2, '0s', 'web,log', 'nginx:1.27,busybox', 'app=web']);
   assert.equal(rs.fieldSelectors!['status.replicas']!(obj), '3');

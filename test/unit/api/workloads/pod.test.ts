@@ -144,10 +144,10 @@ test('pod update: only image and the listed fields may change', () => {
   r = update(podKind, created, (o) => { o.spec!.tolerations = []; });
   assert.deepEqual(texts(r.errs), ['spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds']);
   // status from a main-resource update is ignored
-  r = update(podKind, created, (o) => { o.status = { phase: 'Running' }; });
+  r = update(podKind, created, (o) => { (o as any).status = { phase: 'Running' }; });
   assert.equal(r.obj.status!.phase, 'Pending');
   // status update keeps spec
-  r = update(podKind, created, (o) => { o.status = { phase: 'Running', podIPs: [{ ip: '10.0.0.5' }] }; o.spec!.nodeName = 'n1'; }, 'status');
+  r = update(podKind, created, (o) => { (o as any).status = { phase: 'Running', podIPs: [{ ip: '10.0.0.5' }] }; o.spec!.nodeName = 'n1'; }, 'status');
   assert.deepEqual(r.errs, []);
   assert.equal(r.obj.status!.phase, 'Running');
   assert.equal(r.obj.spec!.nodeName, undefined);
@@ -160,14 +160,14 @@ test('graceful deletion period', () => {
   assert.equal(podKind.gracefulDeletion!(obj, undefined), 30);
   assert.equal(podKind.gracefulDeletion!(obj, 5), 5);
   assert.equal(podKind.gracefulDeletion!(obj, -3), 1);
-  obj.status = { phase: 'Succeeded' };
+  (obj as any).status = { phase: 'Succeeded' };
   assert.equal(podKind.gracefulDeletion!(obj, 10), 0);
 });
 
 test('field selectors', () => {
   const { obj } = create(podKind, basic());
   obj.spec!.nodeName = 'node-1';
-  obj.status = { phase: 'Running', podIPs: [{ ip: '10.0.0.7' }], nominatedNodeName: '' };
+  (obj as any).status = { phase: 'Running', podIPs: [{ ip: '10.0.0.7' }], nominatedNodeName: '' };
   const f = podKind.fieldSelectors!;
   assert.deepEqual(
     Object.fromEntries(Object.entries(f).map(([k, fn]) => [k, fn(obj)])),

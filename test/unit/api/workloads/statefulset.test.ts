@@ -199,7 +199,7 @@ test('maxUnavailable is dropped (feature gate off at 1.32)', () => {
 test('table row and columns', () => {
   const { obj } = create(sts, web());
   (obj as any).status = { replicas: 2, readyReplicas: 1 };
-  obj.metadata.creationTimestamp = new Date(NOW.getTime() - 125_000).toISOString() as any;
+  (obj.metadata as any).creationTimestamp = new Date(NOW.getTime() - 125_000).toISOString() as any;
   assert.deepEqual(sts.tableColumns.map((c) => [c.name, c.priority]), [['Name', 0], ['Ready', 0], ['Age', 0], ['Containers', 1], ['Images', 1]]);
   assert.deepEqual(sts.tableRow(obj, NOW), ['web', '1/2', '2m5s', 'nginx', 'registry.k8s.io/nginx-slim:0.8']);
   assert.deepEqual(sts.subresources?.scale, { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' });

@@ -1,6 +1,6 @@
 // Decoding of Kubernetes protobuf request bodies (Content-Type application/vnd.kubernetes.protobuf).
 // kubectl 1.32's typed-client writes (`create namespace|configmap|secret|service|deployment|
-// serviceaccount|token`, `auth can-i`, drain's evictions) arrive this way and a 415 is not retried
+// serviceaccount|token`, `auth can-i [--list]`, `auth whoami`, drain's evictions) arrive this way and a 415 is not retried
 // as JSON, so we turn them into the JSON object kubectl would otherwise have sent.
 //
 // Wire layout: the 4-byte magic "k8s\0", then runtime.Unknown {1: TypeMeta{1 apiVersion, 2 kind},
@@ -24,7 +24,9 @@ const KINDS: Record<string, string> = {
   'v1/ServiceAccount': 'k8s.io.api.core.v1.ServiceAccount',
   'apps/v1/Deployment': 'k8s.io.api.apps.v1.Deployment',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'k8s.io.api.authorization.v1.SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
   'authentication.k8s.io/v1/TokenRequest': 'k8s.io.api.authentication.v1.TokenRequest',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'k8s.io.api.authentication.v1.SelfSubjectReview',
   'policy/v1/Eviction': 'k8s.io.api.policy.v1.Eviction',
 };
 

@@ -302,6 +302,16 @@ message ResourceAttributes {
   optional string name = 7;
 }
 message NonResourceAttributes { optional string path = 1; optional string verb = 2; }
+message SelfSubjectRulesReview {
+  optional k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional SelfSubjectRulesReviewSpec spec = 2;
+  optional SubjectRulesReviewStatus status = 3;
+}
+message SelfSubjectRulesReviewSpec { optional string namespace = 1; }
+message SubjectRulesReviewStatus {
+  optional bool incomplete = 3; // keep (json:"incomplete", no omitempty)
+  optional string evaluationError = 4;
+}
 message SubjectAccessReviewStatus {
   optional bool allowed = 1; // keep (json:"allowed", no omitempty)
   optional bool denied = 4;
@@ -323,6 +333,12 @@ message TokenRequestSpec {
   optional int64 expirationSeconds = 4; // ptr
   optional BoundObjectReference boundObjectRef = 3;
 }
+message SelfSubjectReview {
+  optional k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional SelfSubjectReviewStatus status = 2;
+}
+message SelfSubjectReviewStatus { optional UserInfo userInfo = 1; }
+message UserInfo { optional string username = 1; optional string uid = 2; repeated string groups = 3; }
 message BoundObjectReference { optional string kind = 1; optional string apiVersion = 2; optional string name = 3; optional string uid = 4; }
 message TokenRequestStatus { optional string token = 1; optional k8s.io.apimachinery.pkg.apis.meta.v1.Time expirationTimestamp = 2; }
 `;

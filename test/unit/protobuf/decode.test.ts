@@ -3,7 +3,8 @@
 // --from-literal=c=d --from-file=bin.dat`, `create secret generic s1 --from-literal=user=admin
 // --from-literal=pw=p@ss`, `create service clusterip svc1 --tcp=80:8080 --tcp=443:https`,
 // `create deployment web --image=nginx:1.27 --port=80 --replicas=2`, `create serviceaccount sa1`,
-// `auth can-i create pods`, `create token sa1 --duration=1h`) against a logging HTTPS server; the
+// `auth can-i create pods`, `create token sa1 --duration=1h`, `auth can-i --list -n default`,
+// `auth whoami`, `create service nodeport np --tcp=80:8080 --node-port=30080`) against a logging HTTPS server; the
 // matching fixtures/*.json are the same commands' `--dry-run=client -o json` output, i.e. the
 // JSON kubectl would have sent.
 import { test } from 'node:test';
@@ -24,7 +25,7 @@ function expectedJson(name: string): unknown {
   return JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'), (k, v) => (v === null && k === 'creationTimestamp' ? undefined : v));
 }
 
-for (const name of ['namespace', 'configmap', 'secret', 'service', 'deployment', 'serviceaccount']) {
+for (const name of ['namespace', 'configmap', 'secret', 'service', 'service-nodeport', 'deployment', 'serviceaccount']) {
   test(`captured kubectl 1.32 ${name} body decodes to the JSON kubectl would have sent`, () => {
     assert.deepEqual(decodeProtobufObject(pb(name)), expectedJson(name));
   });
@@ -44,6 +45,15 @@ test('captured create token body keeps the pointer field expirationSeconds', () 
   const o = decodeProtobufObject(pb('tokenrequest'));
   assert.equal(o.kind, 'TokenRequest');
   assert.deepEqual(o.spec, { expirationSeconds: 3600 });
+});
+
+test('captured auth can-i --list and auth whoami bodies decode', () => {
+  assert.deepEqual(decodeProtobufObject(pb('ssrr')), {
+    apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: {}, spec: { namespace: 'default' }, status: { incomplete: false },
+  });
+  assert.deepEqual(decodeProtobufObject(pb('selfsubjectreview')), {
+    apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {}, status: { userInfo: {} },
+  });
 });
 
 // ---- synthetic bodies: exercise Time, IntOrString, Quantity, pointer zeros, int64, bytes ----

@@ -15,6 +15,7 @@ import { compileSelectors, formatLabelSelector, pinnedName, type Matcher } from 
 import { toTable, tableRow } from './table.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../machinery/patch/index.js';
 import { patchSchemaFor, unknownFields } from '../api/openapi/index.js';
+import { pruneUnknownFields } from './prune.js';
 
 /** Hooks supplied by other modules (OpenAPI-backed checks, protobuf, strategic merge). */
 export interface ApiHooks {
@@ -459,6 +460,14 @@ export class ResourceHandler {
 
   /** fieldValidation: unknown and duplicate fields → 400 (Strict), warnings (Warn) or nothing. */
   private fieldValidation(r: ResourceRequest, obj: unknown, openapiName: string): string[] {
+    try {
+      return this.fieldProblems(r, obj, openapiName);
+    } finally {
+      pruneUnknownFields(openapiName, obj);
+    }
+  }
+
+  private fieldProblems(r: ResourceRequest, obj: unknown, openapiName: string): string[] {
     if (r.query.fieldValidation === 'Ignore') return [];
     const problems: string[] = [];
     for (const d of r.duplicates ?? []) problems.push(`duplicate field "${d}"`);

@@ -36,6 +36,8 @@ export interface ClusterOptions {
   garbageCollector?: boolean;
   openapi?: OpenApiProvider;
   maxBodyBytes?: number;
+  /** Events each watch cache keeps for watch-from-revision (default 1000). */
+  watchCacheWindow?: number;
   log?: (msg: string) => void;
 }
 
@@ -157,6 +159,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     now: () => new Date(),
     garbageCollector: opts.garbageCollector ?? comps.some((c) => c.garbageCollector),
     hooks: {},
+    watchCacheWindow: opts.watchCacheWindow,
     log,
   };
   const connect: ConnectHandler[] = [];

@@ -385,7 +385,12 @@ spec:
     app: nginx
 `;
 
-export function stsYaml(name = 'web', replicas = 2, extra: { image?: string; namespace?: string } = {}): string {
+/**
+ * A StatefulSet manifest. claims: false drops volumeClaimTemplates — needed where `apply` must say
+ * "unchanged": that list has no merge key, so kubectl's three-way diff always resends it once the
+ * server has defaulted it (apiVersion/kind, volumeMode, status.phase), and upstream prints "configured".
+ */
+export function stsYaml(name = 'web', replicas = 2, extra: { image?: string; namespace?: string; claims?: boolean } = {}): string {
   return `apiVersion: apps/v1
 kind: StatefulSet
 metadata:
@@ -407,7 +412,10 @@ ${extra.namespace ? `  namespace: ${extra.namespace}\n` : ''}spec:
         ports:
         - containerPort: 80
           name: web
-        volumeMounts:
+${extra.claims === false ? '' : CLAIMS}`;
+}
+
+const CLAIMS = `        volumeMounts:
         - name: www
           mountPath: /usr/share/nginx/html
   volumeClaimTemplates:
@@ -419,6 +427,5 @@ ${extra.namespace ? `  namespace: ${extra.namespace}\n` : ''}spec:
         requests:
           storage: 1Gi
 `;
-}
 
 export const STS_YAML = stsYaml();

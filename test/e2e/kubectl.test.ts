@@ -181,7 +181,7 @@ describe('kubectl against ordinal', () => {
   });
 
   test('apply: created, unchanged, configured (with the last-applied annotation)', async () => {
-    const f = c.file('apply/sts.yaml', stsYaml('applied', 1));
+    const f = c.file('apply/sts.yaml', stsYaml('applied', 1, { claims: false }));
     let r = await c.kubectl(['apply', '-f', f]);
     ok(r);
     assert.equal(r.stdout, 'statefulset.apps/applied created\n');
@@ -192,7 +192,7 @@ describe('kubectl against ordinal', () => {
     ok(r);
     assert.equal(r.stdout, 'statefulset.apps/applied unchanged\n');
     const rvBefore = o.metadata.resourceVersion;
-    c.file('apply/sts.yaml', stsYaml('applied', 3, { image: 'registry.k8s.io/nginx-slim:0.25' }));
+    c.file('apply/sts.yaml', stsYaml('applied', 3, { image: 'registry.k8s.io/nginx-slim:0.25', claims: false }));
     r = await c.kubectl(['apply', '-f', f]);
     ok(r);
     assert.equal(r.stdout, 'statefulset.apps/applied configured\n');
@@ -204,6 +204,21 @@ describe('kubectl against ordinal', () => {
     assert.equal(JSON.parse(o.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).spec.replicas, 3);
     // defaults survive the three-way patch
     assert.equal(o.spec.podManagementPolicy, 'OrderedReady');
+    // Re-applying the seed StatefulSet (with volumeClaimTemplates): kubectl resends the whole
+    // template list (upstream prints "configured"), and the server must see that it changes nothing.
+    const seed = await getJson(['sts', 'web']);
+    r = await c.kubectl(['apply', '-f', c.file('apply/web.yaml', STS_YAML)]);
+    ok(r);
+    assert.match(r.stdout, /^statefulset\.apps\/web configured$/m);
+    r = await c.kubectl(['apply', '-f', 'apply/web.yaml']);
+    ok(r);
+    assert.equal(r.stdout, 'statefulset.apps/web configured\n');
+    const afterApply = await getJson(['sts', 'web']);
+    assert.equal(afterApply.metadata.generation, seed.metadata.generation, 'no spec change');
+    const rvApplied = afterApply.metadata.resourceVersion;
+    r = await c.kubectl(['apply', '-f', 'apply/web.yaml']);
+    ok(r);
+    assert.equal((await getJson(['sts', 'web'])).metadata.resourceVersion, rvApplied, 'a no-op patch keeps the resourceVersion');
   });
 
   test('edit with a scripted EDITOR', async () => {

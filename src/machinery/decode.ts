@@ -2,7 +2,7 @@
 // YAML follows sigs.k8s.io/yaml (go-yaml v2, YAML 1.1 scalars: yes/no/on/off booleans, 0777
 // octal, underscores in numbers; timestamps and 12:30 "sexagesimal" values stay strings).
 // Every failure is an ApiError: 415 for an unknown media type, 400 for malformed input.
-import { parseAllDocuments, type Tags } from 'yaml';
+import { isScalar, parseAllDocuments, type Tags } from 'yaml';
 import { ApiError, errors } from './errors.js';
 
 export const JSON_MEDIA = 'application/json';
@@ -104,7 +104,8 @@ export function decodeYaml(body: Uint8Array | string, opts: DecodeOptions = {}):
     const err = d.errors[0];
     if (err) throw fail(bytes, `yaml: ${err.message.split('\n')[0]}`, opts);
   }
-  const nonEmpty = list.filter((d) => d.contents !== null);
+  // Empty documents (a trailing `---`, or a bare `~`) are skipped, as kubectl does.
+  const nonEmpty = list.filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null));
   if (nonEmpty.length > 1) throw fail(bytes, 'yaml: multiple documents are not allowed for a single object', opts);
   if (nonEmpty.length === 0) throw fail(bytes, 'yaml: empty document', opts);
   let v: unknown;

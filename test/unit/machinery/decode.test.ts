@@ -73,7 +73,7 @@ test('YAML bodies use YAML 1.1 scalars like sigs.k8s.io/yaml', () => {
   // JSON is YAML
   assert.deepEqual(decodeBody('{"a": [1, {"b": null}]}', 'application/yaml'), { a: [1, { b: null }] });
   // merge keys
-  assert.deepEqual(decodeYaml('base: &b {x: 1}\nobj:\n  <<: *b\n  y: 2\n'), { base: { x: 1 }, obj: { x: 1, y: 2 } });
+  assert.deepEqual(decodeYaml('base: &b {x: 1}\nobj:\n  <<: *b\n  z: 2\n'), { base: { x: 1 }, obj: { x: 1, z: 2 } });
   // a single document with explicit markers is fine
   assert.deepEqual(decodeYaml('---\na: 1\n...\n'), { a: 1 });
   assert.deepEqual(decodeYaml('---\na: 1\n---\n'), { a: 1 });

@@ -79,7 +79,7 @@ export function run(cmd: string, args: string[], opts: { input?: string; env?: N
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ stdout, stderr, code, signal, all: `exit=${code}\nstdout:\n${stdout}\nstderr:\n${stderr}` });
+      resolve({ stdout, stderr, code, signal, all: `$ ${cmd} ${args.join(' ')}\nexit=${code}\nstdout:\n${stdout}\nstderr:\n${stderr}` });
     });
     child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');

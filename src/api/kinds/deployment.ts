@@ -8,6 +8,7 @@ import { field, type FieldError } from '../../machinery/errors.js';
 import { nameIsDNSSubdomain, regexError, validateImmutableField } from '../../machinery/validation.js';
 import { meta, semanticEqual, standardPrepare, validateMeta } from '../strategy.js';
 import { age, ageColumn, nameColumn } from '../printers.js';
+import { defaultedPrepare } from '../validation/apps.js';
 import { defaultPodTemplateSpec } from '../defaults/podspec.js';
 import { validatePodTemplateSpec } from '../validation/podspec.js';
 import {
@@ -140,7 +141,7 @@ export const definition: KindDefinition<Deployment> = {
   },
   openapiName: 'io.k8s.api.apps.v1.Deployment',
   defaults,
-  prepare: standardPrepare<Deployment>({
+  prepare: defaultedPrepare<Deployment>(defaults, standardPrepare<Deployment>({
     status: true,
     generation: true,
     initialStatus: () => ({}),
@@ -151,7 +152,7 @@ export const definition: KindDefinition<Deployment> = {
         meta(d).generation = (old.metadata.generation ?? 0) + 1;
       }
     },
-  }),
+  })),
   validate(d, old, ctx) {
     const metaErrs = validateMeta(d, old, { namespaced: true, nameValidator: nameIsDNSSubdomain });
     if (!old || ctx.operation === 'create') return [...metaErrs, ...validateSpec(d)];

@@ -184,6 +184,10 @@ export const definition: KindDefinition<Pod> = {
   openapiName: 'io.k8s.api.core.v1.Pod',
   defaults: defaultPod,
   prepare(pod: Pod, old: Pod | undefined, ctx: WriteContext) {
+    // Upstream defaults while decoding, before admission and PrepareForCreate (the QoS class needs
+    // requests defaulted from limits); defaulting is idempotent, so apply it here whatever order
+    // the server calls defaults/prepare in.
+    if (ctx.operation !== 'status') defaultPod(pod);
     // Admission (ServiceAccount, Priority, DefaultTolerationSeconds) runs before PrepareForCreate.
     if (!old || ctx.operation === 'create') admitPodCreate(pod);
     preparePod(pod, old, ctx);

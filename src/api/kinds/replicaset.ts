@@ -7,6 +7,7 @@ import { field, type FieldError } from '../../machinery/errors.js';
 import { nameIsDNSSubdomain } from '../../machinery/validation.js';
 import { standardPrepare, validateMeta } from '../strategy.js';
 import { age, ageColumn, nameColumn } from '../printers.js';
+import { defaultedPrepare } from '../validation/apps.js';
 import { defaultPodTemplateSpec } from '../defaults/podspec.js';
 import {
   containersColumn, imagesColumn, templateContainersImages, validateNonnegative, validateReplicaCounters, validateWorkloadSelector,
@@ -53,7 +54,7 @@ export const definition: KindDefinition<ReplicaSet> = {
   openapiName: 'io.k8s.api.apps.v1.ReplicaSet',
   defaults,
   // The zero ReplicaSetStatus as apps/v1 serializes it (replicas has no omitempty).
-  prepare: standardPrepare<ReplicaSet>({ status: true, generation: true, initialStatus: () => ({ replicas: 0 }) }),
+  prepare: defaultedPrepare<ReplicaSet>(defaults, standardPrepare<ReplicaSet>({ status: true, generation: true, initialStatus: () => ({ replicas: 0 }) })),
   validate(rs, old, ctx) {
     const metaErrs = validateMeta(rs, old, { namespaced: true, nameValidator: nameIsDNSSubdomain });
     if (!old || ctx.operation === 'create') return [...metaErrs, ...validateSpec(rs)];

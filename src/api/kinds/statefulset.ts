@@ -9,6 +9,7 @@ import { field, type FieldError } from '../../machinery/errors.js';
 import { nameIsDNSLabel, validateAnnotations, validateLabels } from '../../machinery/validation.js';
 import { semanticEqual, standardPrepare, validateMeta } from '../strategy.js';
 import { age, ageColumn, nameColumn } from '../printers.js';
+import { defaultedPrepare } from '../validation/apps.js';
 import { defaultClaim, defaultPodTemplateSpec } from '../defaults/podspec.js';
 import {
   containersColumn, imagesColumn, templateContainersImages, validateCollisionCount, validateNonnegative,
@@ -140,7 +141,7 @@ export const definition: KindDefinition<StatefulSet> = {
   },
   openapiName: 'io.k8s.api.apps.v1.StatefulSet',
   defaults,
-  prepare: standardPrepare<StatefulSet>({
+  prepare: defaultedPrepare<StatefulSet>(defaults, standardPrepare<StatefulSet>({
     status: true,
     generation: true,
     // The zero StatefulSetStatus as apps/v1 serializes it (replicas and availableReplicas have no omitempty).
@@ -148,7 +149,7 @@ export const definition: KindDefinition<StatefulSet> = {
     extra: (sts, old, ctx) => {
       if (ctx.operation !== 'status') dropDisabledFields(sts, old);
     },
-  }),
+  })),
   validate(sts, old, ctx) {
     const meta = validateMeta(sts, old, { namespaced: true, nameValidator: nameIsDNSLabel });
     if (!old || ctx.operation === 'create') return [...meta, ...validateSpec(sts)];

@@ -2,6 +2,7 @@
 // required/non-empty/valid, template labels matched by the selector, the template's restartPolicy,
 // status counters; plus the wide-column cells (CONTAINERS, IMAGES) the three printers share.
 import { field, type FieldError } from '../../machinery/errors.js';
+import type { WriteContext } from '../kind.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import {
@@ -70,6 +71,18 @@ export function validateCollisionCount(next: number | undefined, prev: number | 
   if (prev === undefined || prev === null) return [];
   if (next === undefined || next === null || next < prev) return [field.invalid('status.collisionCount', next ?? 0, 'cannot be decremented')];
   return [];
+}
+
+/**
+ * Upstream defaults while decoding, before PrepareForCreate/Update; the generation bump compares
+ * defaulted specs. Defaulting is idempotent, so run it first whatever order the server uses
+ * (not on /status writes, whose spec is replaced by the stored one).
+ */
+export function defaultedPrepare<T>(defaults: (obj: T) => void, prepare: (obj: T, old: T | undefined, ctx: WriteContext) => void) {
+  return (obj: T, old: T | undefined, ctx: WriteContext) => {
+    if (ctx.operation !== 'status') defaults(obj);
+    prepare(obj, old, ctx);
+  };
 }
 
 /** The CONTAINERS and IMAGES wide cells: names and images of the template's containers, comma-joined. */

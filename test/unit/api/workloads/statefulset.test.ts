@@ -204,3 +204,20 @@ test('table row and columns', () => {
   assert.deepEqual(sts.tableRow(obj, NOW), ['web', '1/2', '2m5s', 'nginx', 'registry.k8s.io/nginx-slim:0.8']);
   assert.deepEqual(sts.subresources?.scale, { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' });
 });
+
+test('prepare-before-defaults (the API server order): no spurious generation bump, QoS from defaulted requests', async () => {
+  const { ctx } = await import('./helpers.js');
+  const { definition: podKind } = await import('../../../../src/api/kinds/pod.js');
+  const { obj: created } = create(sts, web());
+  // A PUT of the original (undefaulted) manifest: spec unchanged once defaulted.
+  const next = structuredClone(web()) as StatefulSet;
+  Object.assign(next.metadata, { namespace: 'default', uid: created.metadata.uid, resourceVersion: '1', creationTimestamp: created.metadata.creationTimestamp });
+  sts.prepare!(next, created, ctx('update'));
+  sts.defaults!(next);
+  assert.deepEqual(sts.validate!(next, created, ctx('update')), []);
+  assert.equal(next.metadata.generation, 1);
+  const p: any = { metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'a', image: 'a', resources: { limits: { cpu: '1', memory: '1Gi' } } }] } };
+  podKind.prepare!(p, undefined, ctx('create'));
+  podKind.defaults!(p);
+  assert.equal(p.status.qosClass, 'Guaranteed');
+});

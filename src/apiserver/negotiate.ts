@@ -1,7 +1,7 @@
 // Content negotiation: what the client accepts (JSON, a Table, aggregated discovery) and how its
 // request body is encoded (JSON, YAML, protobuf). Responses are always JSON (kubectl accepts JSON
 // whenever it offers protobuf); an Accept that allows neither JSON nor */* is 406.
-import { parse as parseYaml } from 'yaml';
+import { decodeYaml } from '../machinery/decode.js';
 import { errors } from '../machinery/errors.js';
 
 export interface MediaRange {
@@ -91,13 +91,9 @@ export function parseJsonBody(text: string): unknown {
 }
 
 /** Parses a YAML (or JSON) document into plain JSON values. */
-export function parseYamlBody(text: string): unknown {
-  try {
-    const v = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
-    return v;
-  } catch (e) {
-    throw errors.badRequest(`error decoding YAML request body: ${(e as Error).message.split('\n')[0]}`);
-  }
+export function parseYamlBody(text: string, kind?: string): unknown {
+  // YAML 1.1 semantics, as upstream's sigs.k8s.io/yaml (machinery/decode).
+  return decodeYaml(text, { kind, allowNonObject: true });
 }
 
 /**

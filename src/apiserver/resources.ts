@@ -474,7 +474,12 @@ export class ResourceHandler {
     const unknown = (this.ctx.hooks.unknownFields ?? unknownFields)(openapiName, obj);
     for (const u of unknown) problems.push(`unknown field "${u}"`);
     if (!problems.length) return [];
-    if (r.query.fieldValidation === 'Strict') throw errors.badRequest(`strict decoding error: ${problems.join(', ')}`);
+    if (r.query.fieldValidation === 'Strict') {
+      // Decoding a body (create/update) is reported as upstream's decoder does; a patch without the prefix.
+      const k = r.kind;
+      const prefix = r.patchType ? '' : `${k.kind} in version "${k.version}" cannot be handled as a ${k.kind}: `;
+      throw errors.badRequest(`${prefix}strict decoding error: ${problems.join(', ')}`);
+    }
     return problems;
   }
 

@@ -21,6 +21,8 @@ import { minimalOpenApiV3Doc, minimalOpenApiV3Index } from './openapi-fallback.j
 /** Documents served under /openapi (supplied by src/apiserver/openapi.ts when present). */
 export interface OpenApiProvider {
   v2?(): unknown;
+  /** OpenAPI v2 in gnostic protobuf (kubectl <= 1.28 validates with it). */
+  v2Protobuf?(): Buffer;
   v3Index(): unknown;
   /** `gvPath` is 'api/v1' or 'apis/apps/v1'; undefined when unknown. */
   v3Doc(gvPath: string): unknown | undefined;
@@ -180,8 +182,23 @@ export class ApiServer {
     let doc: unknown;
     const provider = this.opts.openapi;
     if (path === '/openapi/v2') {
-      // kubectl asks for the gnostic protobuf form; it tolerates 404 (and uses v3 for everything).
-      const json = p.accept.some((m) => m.type === 'application/json' || m.type === '*/*');
+      // kubectl asks for the gnostic protobuf form (1.27/1.28 validate with it; newer ones only
+      // look up patch metadata there and tolerate 404).
+      const pb = p.accept.find((m) => m.type === 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' || m.type === 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+      const json = p.accept.some((m) => (m.type === 'application/json' && !m.params.as) || m.type === '*/*');
+      if (pb && provider?.v2Protobuf && (!json || p.accept.indexOf(pb) === 0)) {
+        let cached = this.openapiCache.get('v2pb');
+        if (!cached) {
+          const buf = provider.v2Protobuf();
+          cached = { body: buf.toString('latin1'), etag: `"${createHash('sha512').update(buf).digest('hex').slice(0, 64).toUpperCase()}"` };
+          this.openapiCache.set('v2pb', cached);
+        }
+        if (req.headers['if-none-match'] === cached.etag) { res.writeHead(304, { ETag: cached.etag }); res.end(); return; }
+        const body = Buffer.from(cached.body, 'latin1');
+        res.writeHead(200, { 'Content-Type': pb.type, ETag: cached.etag, Vary: 'Accept', 'Cache-Control': 'no-cache, private', 'Content-Length': body.length });
+        res.end(body);
+        return;
+      }
       if (!json || !provider?.v2) throw errors.noResource();
       key = 'v2';
       doc = provider.v2();

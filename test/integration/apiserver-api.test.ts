@@ -242,7 +242,7 @@ test('fieldValidation: Strict rejects unknown and duplicate fields, Warn warns, 
   const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'fv' }, spec: { foo: 1, ports: [{ port: 80 }] } };
   const strict = await c.req('POST', '/api/v1/namespaces/default/services?fieldValidation=Strict', svc);
   assert.equal(strict.status, 400);
-  assert.equal(strict.json.message, 'strict decoding error: unknown field "spec.foo"');
+  assert.equal(strict.json.message, 'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.foo"');
   const dup = await c.req('POST', '/api/v1/namespaces/default/services?fieldValidation=Strict', '{"apiVersion":"v1","kind":"Service","metadata":{"name":"fv"},"spec":{"ports":[{"port":80}],"ports":[{"port":81}]}}');
   assert.equal(dup.status, 400);
   assert.match(dup.json.message, /duplicate field "spec.ports"/);
@@ -469,5 +469,7 @@ test('OpenAPI v3 index and group documents with ETag', async () => {
   const again = await c.req('GET', appsUrl, undefined, { 'If-None-Match': String(doc.headers.etag) });
   assert.equal(again.status, 304);
   const v2pb = await c.req('GET', '/openapi/v2', undefined, { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
-  assert.equal(v2pb.status, 404);
+  assert.equal(v2pb.status, 200);
+  assert.equal(v2pb.headers['content-type'], 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+  assert.ok(Number(v2pb.headers['content-length']) > 1000);
 });

@@ -26,7 +26,7 @@ function payload(name: string) {
   };
 }
 
-test('kill -9 mid-stream never loses an acknowledged create', async () => {
+test('kill -9 mid-stream never loses an acknowledged create', async (t) => {
   let c: Cluster | undefined;
   try {
     c = await startCluster({ args: ['--storage', 'sqlite'] });
@@ -38,6 +38,7 @@ test('kill -9 mid-stream never loses an acknowledged create', async () => {
     let next = 0;
     let killed = false;
     let killing: Promise<void> | undefined;
+    let inFlightAtKill = 0;
 
     async function worker(): Promise<void> {
       while (next < TOTAL && !killed) {
@@ -58,6 +59,7 @@ test('kill -9 mid-stream never loses an acknowledged create', async () => {
         } catch {
           // connection reset / refused around the kill: outcome unknown, which is allowed
           if (!killing) fail('network error before the kill');
+          else inFlightAtKill++;
         }
       }
     }
@@ -67,6 +69,9 @@ test('kill -9 mid-stream never loses an acknowledged create', async () => {
     assert.equal(failures.size, 0, `unexpected failures before the kill: ${JSON.stringify([...failures])}`);
     assert.ok(killing, `the server was never killed: only ${acked.length} creates acknowledged`);
     assert.ok(acked.length >= KILL_AFTER_ACKS);
+    // The kill must land mid-stream: requests were still open when the process died.
+    assert.ok(inFlightAtKill > 0, 'no request was in flight at the kill');
+    t.diagnostic(`${acked.length} creates acknowledged, ${inFlightAtKill} failed around the kill -9 (reset or refused), ${next} attempted`);
     const preKillMaxRv = acked.reduce((m, a) => (BigInt(a.rv) > m ? BigInt(a.rv) : m), 0n);
 
     await cluster.start();

@@ -119,3 +119,99 @@ function walk(field: Schema, value: unknown, path: string, out: string[], top = 
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(s.additionalProperties, v, `${path}[${k}]`, out);
   }
 }
+
+// ---- wrong JSON types ----------------------------------------------------------------------------
+
+/** Go's name for the type a schema decodes into (as encoding/json prints it in errors). */
+function goType(field: Schema): string {
+  const ref = field.$ref ?? (field.allOf?.length === 1 ? field.allOf[0]!.$ref : undefined);
+  if (ref) {
+    const name = refName(ref);
+    const parts = name.split('.');
+    const short = parts[parts.length - 1]!;
+    const pkg = name.startsWith('io.k8s.apimachinery.pkg.api.resource.') ? 'resource' : name.startsWith('io.k8s.apimachinery.pkg.util.intstr.') ? 'intstr' : parts[parts.length - 2]!;
+    return `${pkg}.${short}`;
+  }
+  switch (field.type) {
+    case 'string': return field.format === 'byte' ? '[]uint8' : 'string';
+    case 'integer': return field.format === 'int64' ? 'int64' : 'int32';
+    case 'number': return 'float64';
+    case 'boolean': return 'bool';
+    case 'array': return `[]${field.items ? goType(field.items) : 'interface {}'}`;
+    case 'object':
+      if (field.additionalProperties && typeof field.additionalProperties === 'object') return `map[string]${goType(field.additionalProperties)}`;
+      return 'map[string]interface {}';
+    default: return 'interface {}';
+  }
+}
+
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return 'number';
+  return typeof v === 'string' ? 'string' : 'object';
+}
+
+/**
+ * The first value in `obj` whose JSON type the schema of `openapiName` cannot hold, as upstream's
+ * decoder reports it: `json: cannot unmarshal bool into Go struct field EnvVar.spec.template.spec.
+ * containers.env.name of type string`. Undefined when every present value has an acceptable type.
+ * The API server answers 400 BadRequest with `<Kind> in version "<v>" cannot be handled as a <Kind>: `
+ * in front (upstream's wording), instead of letting a wrong type reach validation.
+ */
+export function typeError(openapiName: string, obj: unknown): string | undefined {
+  const d = definition(openapiName);
+  if (!d) return undefined;
+  return checkType(d, obj, [], openapiName.split('.').pop()!, true);
+}
+
+function checkType(field: Schema, value: unknown, path: string[], struct: string, top = false): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const s = deref(field);
+  if (!s || freeForm(s)) return undefined;
+  const fail = (what: string) => {
+    const where = path.length ? `Go struct field ${struct}.${path.join('.')}` : 'Go value';
+    return `json: cannot unmarshal ${what} into ${where} of type ${top ? `v1.${struct}` : goType(field)}`;
+  };
+  if (s.oneOf) {
+    // IntOrString (integer|string) and Quantity (string|number)
+    const ok = s.oneOf.some((o) => (o.type === 'integer' && typeof value === 'number' && Number.isInteger(value)) || (o.type === 'number' && typeof value === 'number') || (o.type === 'string' && typeof value === 'string'));
+    return ok ? undefined : fail(jsonKind(value));
+  }
+  switch (s.type) {
+    case 'string':
+      return typeof value === 'string' ? undefined : fail(jsonKind(value));
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : fail(jsonKind(value));
+    case 'integer': {
+      if (typeof value !== 'number') return fail(jsonKind(value));
+      const limit = s.format === 'int64' ? 2 ** 63 : 2 ** 31;
+      return Number.isInteger(value) && value >= -limit && value < limit ? undefined : fail(`number ${value}`);
+    }
+    case 'number':
+      return typeof value === 'number' ? undefined : fail(jsonKind(value));
+    case 'array': {
+      if (!Array.isArray(value)) return fail(jsonKind(value));
+      for (const v of value) {
+        const e = s.items ? checkType(s.items, v, path, struct) : undefined;
+        if (e) return e;
+      }
+      return undefined;
+    }
+    default: {
+      if (typeof value !== 'object' || Array.isArray(value)) return fail(jsonKind(value));
+      const name = refName(field.$ref ?? field.allOf?.[0]?.$ref ?? '').split('.').pop() || struct;
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        let e: string | undefined;
+        if (s.properties) {
+          const p = Object.hasOwn(s.properties, k) ? s.properties[k] : undefined;
+          if (p) e = checkType(p, v, [...path, k], top ? struct : name);
+        } else if (s.additionalProperties && typeof s.additionalProperties === 'object') {
+          e = checkType(s.additionalProperties, v, path, struct);
+        }
+        if (e) return e;
+      }
+      return undefined;
+    }
+  }
+}

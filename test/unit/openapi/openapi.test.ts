@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KindDefinition } from '../../../src/api/kind.js';
-import { allDefinitions, definition, deref, patchSchemaFor, unknownFields } from '../../../src/api/openapi/index.js';
+import { allDefinitions, definition, deref, patchSchemaFor, typeError, unknownFields } from '../../../src/api/openapi/index.js';
 import { openapiV2, openapiV3Doc, openapiV3Index, openapiProvider } from '../../../src/apiserver/openapi.js';
 import { strategyOf } from '../../../src/machinery/patch/schema.js';
 
@@ -202,4 +202,28 @@ test('v2 protobuf (gnostic) document: decodes back with paths, GVK and patch met
   const spec = named(doc.definitions.additional_properties, 'io.k8s.api.apps.v1.StatefulSetSpec');
   assert.deepEqual(named(spec.properties.additional_properties, 'replicas').type.value, ['integer']);
   assert.deepEqual(spec.required, ['selector', 'template']);
+});
+
+test('typeError: wrong JSON types get the upstream decoder message, right ones pass', () => {
+  const dep = (spec: unknown) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec });
+  // YAML 1.1 turns `name: Y` into true; upstream answers 400 with this text
+  assert.equal(typeError('io.k8s.api.apps.v1.Deployment', dep({ template: { spec: { containers: [{ name: 'a', env: [{ name: true }] }] } } })),
+    'json: cannot unmarshal bool into Go struct field EnvVar.spec.template.spec.containers.env.name of type string');
+  assert.equal(typeError('io.k8s.api.apps.v1.StatefulSet', dep({ replicas: 'x' })),
+    'json: cannot unmarshal string into Go struct field StatefulSetSpec.spec.replicas of type int32');
+  assert.equal(typeError('io.k8s.api.apps.v1.StatefulSet', dep({ replicas: 1.5 })),
+    'json: cannot unmarshal number 1.5 into Go struct field StatefulSetSpec.spec.replicas of type int32');
+  assert.equal(typeError('io.k8s.api.apps.v1.StatefulSet', { metadata: { labels: { a: 1 } } }),
+    'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string');
+  assert.equal(typeError('io.k8s.api.apps.v1.StatefulSet', { spec: [] }),
+    'json: cannot unmarshal array into Go struct field StatefulSet.spec of type v1.StatefulSetSpec');
+  assert.equal(typeError('io.k8s.api.core.v1.Pod', { spec: { containers: {} } }),
+    'json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container');
+  assert.match(typeError('io.k8s.api.apps.v1.Deployment', dep({ strategy: { rollingUpdate: { maxSurge: true } } }))!, /of type intstr\.IntOrString$/);
+  // IntOrString as number or string, Quantity as number or string, nulls, unknown fields: fine
+  assert.equal(typeError('io.k8s.api.apps.v1.Deployment', dep({
+    replicas: 2, paused: null, foo: [1], strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: '25%' } },
+    template: { spec: { containers: [{ name: 'a', resources: { limits: { cpu: 1, memory: '1Gi' } } }] } },
+  })), undefined);
+  assert.equal(typeError('io.k8s.api.apps.v1.ControllerRevision', { data: { any: ['thing'] }, revision: 3 }), undefined);
 });

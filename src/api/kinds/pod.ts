@@ -42,8 +42,8 @@ function validateStatusUpdate(pod: Pod, old: Pod): FieldError[] {
       out.push(field.invalid('status.nominatedNodeName', s.nominatedNodeName, 'a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character'));
     }
   }
-  if (old.spec?.nodeName && pod.spec?.nodeName !== old.spec.nodeName) {
-    out.push(field.forbidden('spec.nodeName', 'may not be changed'));
+  if (old.status?.qosClass && s.qosClass !== old.status.qosClass) {
+    out.push(field.invalid('status.qosClass', s.qosClass ?? '', 'field is immutable'));
   }
   return out;
 }
@@ -191,6 +191,13 @@ export const definition: KindDefinition<Pod> = {
     // Admission (ServiceAccount, Priority, DefaultTolerationSeconds) runs before PrepareForCreate.
     if (!old || ctx.operation === 'create') admitPodCreate(pod);
     preparePod(pod, old, ctx);
+    if (old && ctx.operation === 'status') {
+      // podStatusStrategy: /status may not touch owner references (old kubelets corrupted them),
+      // and the QoS class is fixed at creation (a status writer that omits it keeps it).
+      if (old.metadata.ownerReferences) (pod.metadata as any).ownerReferences = old.metadata.ownerReferences;
+      else delete (pod.metadata as any).ownerReferences;
+      if (old.status?.qosClass && pod.status && !pod.status.qosClass) (pod.status as any).qosClass = old.status.qosClass;
+    }
   },
   validate(pod, old, ctx) {
     const meta = validateMeta(pod, old, { namespaced: true, nameValidator: nameIsDNSSubdomain });

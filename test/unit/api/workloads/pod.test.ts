@@ -240,3 +240,15 @@ test('pod table row with wide columns', () => {
   assert.deepEqual(podKind.tableColumns.map((c) => c.name), ['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node', 'Nominated Node', 'Readiness Gates']);
   assert.equal(podKind.tableColumns.length, podKind.tableRow(p, NOW).length);
 });
+
+test('pod /status keeps owner references and the QoS class', () => {
+  const input = basic();
+  (input.metadata as any).ownerReferences = [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'u1', controller: true }];
+  const { obj } = create(podKind, input);
+  let r = update(podKind, obj, (o) => { (o.metadata as any).ownerReferences = []; (o as any).status = { phase: 'Running' }; }, 'status');
+  assert.deepEqual(r.errs, []);
+  assert.equal(r.obj.metadata.ownerReferences![0]!.uid, 'u1');
+  assert.equal(r.obj.status!.qosClass, 'BestEffort');
+  r = update(podKind, obj, (o) => { (o as any).status = { phase: 'Running', qosClass: 'Guaranteed' }; }, 'status');
+  assert.deepEqual(texts(r.errs), ['status.qosClass: Invalid value: "Guaranteed": field is immutable']);
+});

@@ -15,6 +15,13 @@ import { definition as endpointslice } from './kinds/endpointslice.js';
 import { definition as configmap } from './kinds/configmap.js';
 import { definition as secret } from './kinds/secret.js';
 import { definition as serviceaccount } from './kinds/serviceaccount.js';
+import { definition as persistentvolumeclaim } from './kinds/persistentvolumeclaim.js';
+import { definition as persistentvolume } from './kinds/persistentvolume.js';
+import { definition as storageclass } from './kinds/storageclass.js';
+import { definition as node } from './kinds/node.js';
+import { definition as event } from './kinds/event.js';
+import { definition as eventV1 } from './kinds/events-v1.js';
+import { definition as lease } from './kinds/lease.js';
 
 export const kinds: KindDefinition<any>[] = [
   pod,
@@ -30,6 +37,13 @@ export const kinds: KindDefinition<any>[] = [
   configmap,
   secret,
   serviceaccount,
+  persistentvolumeclaim,
+  persistentvolume,
+  storageclass,
+  node,
+  event,
+  eventV1,
+  lease,
 ];
 
 export function groupVersion(k: Pick<KindDefinition, 'group' | 'version'>): string {

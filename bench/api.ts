@@ -6,7 +6,8 @@ import https from 'node:https';
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Cluster } from '../test/e2e/harness.js';
+import { join } from 'node:path';
+import { Cluster, ROOT } from '../test/e2e/harness.js';
 
 const N = Number(process.env.BENCH_OBJECTS ?? 10_000);
 const CLIENTS = 32;
@@ -23,6 +24,11 @@ function machine(): string {
     /* not Linux */
   }
   return `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}, node ${process.version}`;
+}
+
+/** Other work on the machine skews every figure: print the load next to them. */
+function load(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
 }
 
 function rssMiB(pid: number): number {
@@ -106,6 +112,7 @@ function openWatch(c: Cluster, path: string, agent: https.Agent, onEvent: (ev: a
 
 async function main(): Promise<void> {
   console.log(`machine: ${machine()}`);
+  console.log(`load average at start: ${load()}`);
   const c = new Cluster({ args: ['--storage', 'sqlite'] });
   const results: Record<string, number> = {};
   try {
@@ -117,6 +124,18 @@ async function main(): Promise<void> {
     await c.start();
     results.restartMs = c.startMs;
     console.log(`start (existing data dir)     ${c.startMs} ms to /readyz`);
+    // The same without the bin/ordinal launcher's install/build freshness check (`find src -newer …`).
+    {
+      const direct = new Cluster({ args: ['--storage', 'sqlite'], command: [process.execPath, '--enable-source-maps', join(ROOT, 'dist/ordinal.mjs')] });
+      try {
+        await direct.start();
+        results.coldStartNodeMs = direct.startMs;
+        console.log(`cold start, node dist/ordinal.mjs directly: ${direct.startMs} ms to /readyz`);
+      } finally {
+        await direct.stop();
+        await direct.cleanup();
+      }
+    }
     await sleep(2000);
     const pid = c.proc!.pid!;
     results.idleRssMiB = rssMiB(pid);
@@ -210,7 +229,8 @@ async function main(): Promise<void> {
     agent.destroy();
     writer.destroy();
     watchAgent.destroy();
-    console.log(`json: ${JSON.stringify({ machine: machine(), ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 100) / 100])) })}`);
+    console.log(`load average at end: ${load()}`);
+    console.log(`json: ${JSON.stringify({ machine: machine(), loadavg: os.loadavg()[0], ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 100) / 100])) })}`);
   } finally {
     await c.stop().catch(() => {});
     await c.cleanup();

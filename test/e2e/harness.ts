@@ -47,6 +47,8 @@ export interface StartOptions {
   /** extra flags for `ordinal up` */
   args?: string[];
   readyTimeoutMs?: number;
+  /** the launcher and its leading args (default [bin/ordinal]); `up …` is appended */
+  command?: string[];
 }
 
 /** A long-running kubectl (e.g. `get -w`) whose output accumulates. */
@@ -103,6 +105,7 @@ export class Cluster {
   private err = '';
   private exited?: Promise<void>;
   private readonly extraArgs: string[];
+  private readonly command: string[];
   private agent?: https.Agent;
 
   constructor(opts: StartOptions = {}) {
@@ -112,6 +115,7 @@ export class Cluster {
     this.home = join(this.tmp, 'home');
     mkdirSync(this.home, { recursive: true });
     this.extraArgs = opts.args ?? [];
+    this.command = opts.command ?? [ORDINAL];
   }
 
   get kubeconfig(): string {
@@ -131,7 +135,7 @@ export class Cluster {
     this.out = '';
     this.err = '';
     const kcBefore = existsSync(this.kubeconfig) ? statSync(this.kubeconfig).mtimeMs : 0;
-    const child = spawn(ORDINAL, ['up', '--data-dir', this.dataDir, '--listen', listen, ...this.extraArgs], {
+    const child = spawn(this.command[0]!, [...this.command.slice(1), 'up', '--data-dir', this.dataDir, '--listen', listen, ...this.extraArgs], {
       cwd: ROOT,
       env: { ...process.env, ORDINAL_HOME: this.dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -319,7 +319,10 @@ export const OPENAPI_V2_PROTOBUF_CONTENT_TYPE = 'application/com.github.proto-op
 
 let v2Document: protobuf.Type | undefined;
 
-const anyOf = (v: unknown) => ({ yaml: toYaml(v) });
+// Plain words need no YAML quoting; everything else (and YAML 1.1 keywords) goes through the library.
+const PLAIN = /^[A-Za-z][A-Za-z0-9_./-]*$/;
+const YAML_WORDS = /^(y|n|yes|no|on|off|true|false|null)$/i;
+const anyOf = (v: unknown) => ({ yaml: typeof v === 'string' && PLAIN.test(v) && !YAML_WORDS.test(v) ? `${v}\n` : toYaml(v) });
 const extensions = (o: Json) => Object.entries(o).filter(([k]) => k.startsWith('x-')).map(([name, v]) => ({ name, value: anyOf(v) }));
 
 function schemaPb(s: Json): Json {
@@ -383,7 +386,8 @@ export function openapiV2Protobuf(kinds: Kinds): Buffer {
     security_definitions: { additional_properties: [{ name: 'BearerToken', value: { api_key_security: { type: sec.type, name: sec.name, in: sec.in, description: sec.description } } }] },
     security: [{ additional_properties: [{ name: 'BearerToken', value: { value: [] } }] }],
   };
-  return Buffer.from(v2Document.encode(v2Document.fromObject(plain)).finish());
+  // encode() takes plain objects of the right shape; fromObject() would only copy them.
+  return Buffer.from(v2Document.encode(plain).finish());
 }
 
 /** The provider object the API server takes (ApiServerOptions.openapi); documents are built once. */

@@ -8,10 +8,16 @@
 //
 // Durability: synchronous=FULL, so COMMIT returns only after the WAL is fsynced. To afford an
 // fsync per transaction at thousands of writes per second, writes are group-committed: every
-// write that arrives before the next turn of the event loop joins one IMMEDIATE transaction, and
-// all their promises settle after that COMMIT. Watchers in this process are fed after COMMIT.
+// write that arrives while the previous commit is in progress (or before the next turn of the
+// event loop) joins one IMMEDIATE transaction, and all their promises settle after that COMMIT.
+//
+// Writes (and compaction deletes) run on a second connection in a worker thread by default, so
+// the fsync never blocks the event loop that serves HTTP; reads use this thread's connection
+// (WAL readers see every committed transaction). Watchers in this process are fed after COMMIT.
 import Database from 'better-sqlite3';
-import type { KeyValue, ListOptions, ListResult, Store, StoreEvent, WatchCallbacks, WatchHandle } from './store.js';
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { KeyValue, ListOptions, ListResult, Store, StoreErrorCode, StoreEvent, WatchCallbacks, WatchHandle } from './store.js';
 import { StoreError } from './store.js';
 import { WatcherSet } from './watchers.js';
 import { compactedError } from './memory.js';
@@ -19,15 +25,209 @@ import { compactedError } from './memory.js';
 export { startCompactor } from './compactor.js';
 export type { Compactor, CompactorOptions } from './compactor.js';
 
-const T_CREATE = 0, T_UPDATE = 1, T_DELETE = 2;
+const T_CREATE = 0;
 const TYPES = ['create', 'update', 'delete'] as const;
-/** Rows deleted per compaction step, so one compaction never blocks the event loop for long. */
+/** Rows deleted per compaction step, so one compaction never holds the writer for long. */
 const COMPACT_CHUNK = 5000;
 
-type Op =
-  | { op: 'create'; key: string; value: string; resolve: (kv: KeyValue) => void; reject: (e: unknown) => void }
-  | { op: 'update'; key: string; value: string; expected: number; resolve: (kv: KeyValue) => void; reject: (e: unknown) => void }
-  | { op: 'delete'; key: string; expected?: number; resolve: (kv: KeyValue) => void; reject: (e: unknown) => void };
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS kv (
+    name TEXT PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS log (
+    rev INTEGER PRIMARY KEY, name TEXT NOT NULL, type INTEGER NOT NULL, value TEXT NOT NULL,
+    prev_value TEXT, create_rev INTEGER NOT NULL, prev_rev INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT OR IGNORE INTO meta (k, v) VALUES ('revision', 0), ('compacted', 0);
+`;
+
+/** A write as sent to the writer (plain data: it crosses a thread boundary). */
+interface WriteOp { op: 'create' | 'update' | 'delete'; key: string; value?: string; expected?: number }
+type WriteOutcome = { kv: KeyValue; event: StoreEvent } | { err: { code: StoreErrorCode; message: string; current?: KeyValue } };
+interface BatchResult { revision: number; outcomes: WriteOutcome[] }
+type WriterRequest =
+  | { type: 'apply'; ops: WriteOp[] }
+  | { type: 'compactChunk'; target: number; chunk: number }
+  | { type: 'finishCompaction' }
+  | { type: 'close' };
+
+/**
+ * The writing side. Self-contained on purpose — it references nothing outside its body, because
+ * its source text is also what the worker thread runs (see startWorker).
+ */
+function createWriter(Db: typeof Database, path: string) {
+  const db = new Db(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('journal_size_limit = 67108864');
+  const get = db.prepare('SELECT name, value, create_rev, mod_rev FROM kv WHERE name = ?');
+  const insertKv = db.prepare('INSERT INTO kv (name, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)');
+  const updateKv = db.prepare('UPDATE kv SET value = ?, mod_rev = ? WHERE name = ?');
+  const deleteKv = db.prepare('DELETE FROM kv WHERE name = ?');
+  const insertLog = db.prepare('INSERT INTO log (rev, name, type, value, prev_value, create_rev, prev_rev) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const setMeta = db.prepare('UPDATE meta SET v = ? WHERE k = ?');
+  const getMeta = db.prepare('SELECT v FROM meta WHERE k = ?').pluck();
+  const compactChunk = db.prepare('DELETE FROM log WHERE rev IN (SELECT rev FROM log WHERE rev <= ? ORDER BY rev LIMIT ?)');
+  let revision = getMeta.get('revision') as number;
+
+  const applyAll = db.transaction((ops: WriteOp[]) => {
+    const outcomes: WriteOutcome[] = [];
+    let rev = revision;
+    for (const o of ops) {
+      const cur = get.get(o.key) as { name: string; value: string; create_rev: number; mod_rev: number } | undefined;
+      const curKv = cur && { key: cur.name, value: cur.value, createRevision: cur.create_rev, modRevision: cur.mod_rev };
+      if (o.op === 'create') {
+        if (cur) { outcomes.push({ err: { code: 'KeyExists', message: `key exists: ${o.key}`, current: curKv } }); continue; }
+        rev++;
+        insertKv.run(o.key, o.value!, rev, rev);
+        insertLog.run(rev, o.key, 0, o.value!, null, rev, 0);
+        outcomes.push({
+          kv: { key: o.key, value: o.value!, createRevision: rev, modRevision: rev },
+          event: { type: 'create', key: o.key, value: o.value!, revision: rev, createRevision: rev },
+        });
+        continue;
+      }
+      if (!cur) { outcomes.push({ err: { code: 'NotFound', message: `key not found: ${o.key}` } }); continue; }
+      if (o.expected !== undefined && o.expected !== null && cur.mod_rev !== o.expected) {
+        outcomes.push({ err: { code: 'Conflict', message: `modRevision of ${o.key} is ${cur.mod_rev}, expected ${o.expected}`, current: curKv } });
+        continue;
+      }
+      rev++;
+      if (o.op === 'update') {
+        updateKv.run(o.value!, rev, o.key);
+        insertLog.run(rev, o.key, 1, o.value!, cur.value, cur.create_rev, cur.mod_rev);
+        outcomes.push({
+          kv: { key: o.key, value: o.value!, createRevision: cur.create_rev, modRevision: rev },
+          event: { type: 'update', key: o.key, value: o.value!, prevValue: cur.value, revision: rev, createRevision: cur.create_rev },
+        });
+      } else {
+        deleteKv.run(o.key);
+        insertLog.run(rev, o.key, 2, cur.value, cur.value, cur.create_rev, cur.mod_rev);
+        outcomes.push({
+          kv: { key: o.key, value: cur.value, createRevision: cur.create_rev, modRevision: rev },
+          event: { type: 'delete', key: o.key, value: cur.value, prevValue: cur.value, revision: rev, createRevision: cur.create_rev },
+        });
+      }
+    }
+    if (rev !== revision) setMeta.run(rev, 'revision');
+    return { rev, outcomes };
+  });
+
+  return {
+    handle(req: WriterRequest): BatchResult | number | null {
+      switch (req.type) {
+        case 'apply': {
+          // on an exception the transaction is rolled back and nothing of the batch is durable
+          const r = applyAll.immediate(req.ops);
+          revision = r.rev;
+          return { revision, outcomes: r.outcomes };
+        }
+        case 'compactChunk':
+          if ((getMeta.get('compacted') as number) < req.target) setMeta.run(req.target, 'compacted');
+          return compactChunk.run(req.target, req.chunk).changes;
+        case 'finishCompaction':
+          db.pragma('wal_checkpoint(TRUNCATE)');
+          db.pragma('incremental_vacuum');
+          return null;
+        case 'close':
+          db.close();
+          return null;
+      }
+    },
+  };
+}
+
+interface Writer {
+  call(req: WriterRequest): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+function inlineWriter(path: string): Writer {
+  const w = createWriter(Database, path);
+  return {
+    call: async (req) => w.handle(req),
+    close: async () => { w.handle({ type: 'close' }); },
+  };
+}
+
+function workerWriter(path: string): Writer {
+  const require = createRequire(import.meta.url);
+  // `__name` covers helpers a transpiler with keepNames (tsx) may leave in the function text
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    var __name = (f) => f;
+    const Database = require(workerData.driver);
+    const createWriter = (${createWriter.toString()});
+    const w = createWriter(Database, workerData.path);
+    parentPort.on('message', (m) => {
+      try {
+        const result = w.handle(m.req);
+        parentPort.postMessage({ id: m.id, ok: true, result });
+        if (m.req.type === 'close') process.exit(0);
+      } catch (e) {
+        parentPort.postMessage({ id: m.id, ok: false, error: String(e && e.message || e) });
+      }
+    });
+    parentPort.postMessage({ id: 0, ok: true, result: 'ready' });
+  `;
+  const worker = new Worker(code, { eval: true, workerData: { path, driver: require.resolve('better-sqlite3') } });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  let nextId = 1;
+  let failed: Error | undefined;
+  let exited = false;
+  let closing = false;
+  // the worker keeps the process alive only while requests are outstanding (or it is closing)
+  let active = 0;
+  const hold = () => { if (active++ === 0) worker.ref(); };
+  const release = () => { if (--active === 0 && !closing) worker.unref(); };
+  // the worker keeps the process alive only while a request is outstanding
+  worker.unref();
+  const ready = new Promise<void>((resolve, reject) => pending.set(0, { resolve: () => resolve(), reject }));
+  const failAll = (err: Error) => {
+    failed ??= err;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: string }) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+
+    if (m.ok) p.resolve(m.result);
+    else p.reject(new Error(m.error));
+  });
+  worker.on('error', (e) => failAll(e));
+  worker.on('exit', (code) => { exited = true; failAll(new Error(`sqlite writer exited (${code})`)); });
+  return {
+    async call(req) {
+      if (failed) throw failed;
+      hold();
+      try {
+        await ready;
+        if (failed) throw failed;
+        const id = nextId++;
+        return await new Promise((resolve, reject) => {
+          pending.set(id, { resolve, reject });
+          worker.postMessage({ id, req });
+        });
+      } finally {
+        release();
+      }
+    },
+    async close() {
+      if (exited) return;
+      closing = true;
+      worker.ref();
+      const done = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      await this.call({ type: 'close' }).catch(() => undefined);
+      await done;
+    },
+  };
+}
+
+type Op = WriteOp & { resolve: (kv: KeyValue) => void; reject: (e: unknown) => void };
 
 interface KvRow { name: string; value: string; create_rev: number; mod_rev: number }
 interface LogRow { rev: number; name: string; type: number; value: string; prev_value: string | null; create_rev: number; prev_rev: number }
@@ -35,18 +235,27 @@ interface LogRow { rev: number; name: string; type: number; value: string; prev_
 export interface SqliteStoreOptions {
   /** Path of the database file (created if missing). */
   path: string;
+  /**
+   * Where COMMIT (and its fsync) runs: 'worker' (default) keeps it off the event loop;
+   * 'inline' commits on this thread (simpler; blocks the loop for each fsync).
+   */
+  writer?: 'worker' | 'inline';
 }
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
+  private readonly writer: Writer;
+  /** Revision of the last commit this thread has processed (acknowledged writes are <= it). */
   private revision: number;
   private compacted: number;
   private queue: Op[] = [];
   private flushScheduled = false;
+  private inflight: Promise<void> | undefined;
   /** Transactions committed by this instance (group-commit observability). */
   private commits = 0;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private compacting: Promise<void> = Promise.resolve();
   private readonly watchers = new WatcherSet();
   private readonly st: ReturnType<SqliteStore['prepare']>;
@@ -59,49 +268,34 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
-    // after a checkpoint, a WAL larger than this is truncated back
-    this.db.pragma('journal_size_limit = 67108864');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS kv (
-        name TEXT PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS log (
-        rev INTEGER PRIMARY KEY, name TEXT NOT NULL, type INTEGER NOT NULL, value TEXT NOT NULL,
-        prev_value TEXT, create_rev INTEGER NOT NULL, prev_rev INTEGER NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS log_name_rev ON log (name, rev);
-      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
-      INSERT OR IGNORE INTO meta (k, v) VALUES ('revision', 0), ('compacted', 0);
-    `);
+    this.db.exec(SCHEMA);
+    // an index of an earlier layout, not needed by the queries below (and costly per write)
+    this.db.exec('DROP INDEX IF EXISTS log_name_rev');
     this.st = this.prepare();
-    this.revision = this.st.getMeta.pluck().get('revision') as number;
-    this.compacted = this.st.getMeta.pluck().get('compacted') as number;
+    this.revision = this.st.getMeta.get('revision') as number;
+    this.compacted = this.st.getMeta.get('compacted') as number;
+    this.writer = opts.writer === 'inline' ? inlineWriter(opts.path) : workerWriter(opts.path);
   }
 
   private prepare() {
     const db = this.db;
     const range = 'name >= @lo AND name < @hi AND name > @after';
     return {
-      getMeta: db.prepare('SELECT v FROM meta WHERE k = ?'),
-      setMeta: db.prepare('UPDATE meta SET v = ? WHERE k = ?'),
+      getMeta: db.prepare('SELECT v FROM meta WHERE k = ?').pluck(),
       get: db.prepare<[string], KvRow>('SELECT name, value, create_rev, mod_rev FROM kv WHERE name = ?'),
-      insertKv: db.prepare('INSERT INTO kv (name, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)'),
-      updateKv: db.prepare('UPDATE kv SET value = ?, mod_rev = ? WHERE name = ?'),
-      deleteKv: db.prepare('DELETE FROM kv WHERE name = ?'),
-      insertLog: db.prepare('INSERT INTO log (rev, name, type, value, prev_value, create_rev, prev_rev) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       listLatest: db.prepare<Record<string, unknown>, KvRow>(`SELECT name, value, create_rev, mod_rev FROM kv WHERE ${range} ORDER BY name LIMIT @limit`),
       // State as of @rev: a key's first change after @rev tells what it was at @rev (absent if that
       // change is a create, else its previous value and revision); unchanged keys are as in kv.
+      // The log is scanned by revision from @rev, which is short for the recent revisions asked for.
       listAt: db.prepare<Record<string, unknown>, KvRow>(`
-        WITH changed AS (SELECT name, MIN(rev) AS first FROM log WHERE ${range} AND rev > @rev GROUP BY name)
+        WITH changed AS (SELECT name, MIN(rev) AS first FROM log WHERE rev > @rev AND ${range} GROUP BY name)
         SELECT name, value, create_rev, mod_rev FROM kv WHERE ${range} AND name NOT IN (SELECT name FROM changed)
         UNION ALL
         SELECT l.name AS name, l.prev_value AS value, l.create_rev AS create_rev, l.prev_rev AS mod_rev
           FROM changed c JOIN log l ON l.rev = c.first WHERE l.type != ${T_CREATE}
         ORDER BY name LIMIT @limit`),
-      count: db.prepare(`SELECT count(*) FROM kv WHERE name >= @lo AND name < @hi`),
+      count: db.prepare(`SELECT count(*) FROM kv WHERE name >= @lo AND name < @hi`).pluck(),
       logSince: db.prepare<Record<string, unknown>, LogRow>(`SELECT rev, name, type, value, prev_value, create_rev, prev_rev FROM log WHERE rev > @rev AND name >= @lo AND name < @hi ORDER BY rev`),
-      compactChunk: db.prepare('DELETE FROM log WHERE rev IN (SELECT rev FROM log WHERE rev <= ? ORDER BY rev LIMIT ?)'),
     };
   }
 
@@ -118,39 +312,45 @@ export class SqliteStore implements Store {
     this.check();
     const rev = opts.revision || 0;
     if (rev && rev < this.compacted) throw compactedError(rev, this.compacted);
-    if (rev > this.revision) throw new StoreError('Unavailable', `required revision ${rev} is a future revision (current ${this.revision})`);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
     const params = { ...bounds(prefix), after: opts.startAfter ?? '', limit: limit < 0 ? -1 : limit + 1, rev };
-    const rows = rev && rev < this.revision ? this.st.listAt.all(params) : this.st.listLatest.all(params);
+    // one read transaction: the revision and the rows come from the same snapshot (the writer
+    // thread may have committed past this.revision already)
+    const { current, rows } = this.db.transaction(() => {
+      const current = this.st.getMeta.get('revision') as number;
+      if (rev > current) return { current, rows: undefined };
+      return { current, rows: rev && rev < current ? this.st.listAt.all(params) : this.st.listLatest.all(params) };
+    })();
+    if (!rows) throw new StoreError('Unavailable', `required revision ${rev} is a future revision (current ${current})`);
     const more = limit >= 0 && rows.length > limit;
     if (more) rows.length = limit;
-    return { items: rows.map(toKv), revision: rev || this.revision, more };
+    return { items: rows.map(toKv), revision: rev || current, more };
   }
 
   async count(prefix: string): Promise<number> {
     this.check();
     const { lo, hi } = bounds(prefix);
-    return this.st.count.pluck().get({ lo, hi }) as number;
+    return this.st.count.get({ lo, hi }) as number;
   }
 
   create(key: string, value: string): Promise<KeyValue> {
-    return this.enqueue((resolve, reject) => ({ op: 'create', key, value, resolve, reject }));
+    return this.enqueue({ op: 'create', key, value });
   }
 
   update(key: string, value: string, expectedModRevision: number): Promise<KeyValue> {
-    return this.enqueue((resolve, reject) => ({ op: 'update', key, value, expected: expectedModRevision, resolve, reject }));
+    return this.enqueue({ op: 'update', key, value, expected: expectedModRevision });
   }
 
   delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
-    return this.enqueue((resolve, reject) => ({ op: 'delete', key, expected: expectedModRevision, resolve, reject }));
+    return this.enqueue({ op: 'delete', key, expected: expectedModRevision });
   }
 
   watch(prefix: string, fromRevision: number, cb: WatchCallbacks): WatchHandle {
     if (this.closed) return WatcherSet.failLater(cb, new StoreError('Closed', 'store is closed'));
     if (fromRevision < this.compacted) return WatcherSet.failLater(cb, compactedError(fromRevision, this.compacted));
-    // Reading the replay and registering happen in one synchronous step, and commits also publish
-    // synchronously, so no event can fall between replay and live delivery.
-    const replay = fromRevision < this.revision ? this.st.logSince.all({ rev: fromRevision, ...bounds(prefix) }).map(toEvent) : [];
+    // Reading the replay and registering happen in one synchronous step. The replay may include
+    // commits this thread has not published yet; the watcher skips them when they are published.
+    const replay = this.st.logSince.all({ rev: fromRevision, ...bounds(prefix) }).map(toEvent);
     return this.watchers.add(prefix, fromRevision, cb, replay);
   }
 
@@ -162,29 +362,31 @@ export class SqliteStore implements Store {
     this.check();
     const run = async () => {
       const target = Math.min(revision, this.revision);
-      if (target <= this.compacted) return;
+      if (target <= this.compacted || this.closed) return;
       // raise the floor first so no reader starts at a revision that is being pruned
-      this.st.setMeta.run(target, 'compacted');
       this.compacted = target;
-      while (!this.closed && this.st.compactChunk.run(target, COMPACT_CHUNK).changes === COMPACT_CHUNK) {
-        await new Promise((r) => setImmediate(r));
-      }
-      if (this.closed) return;
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
-      this.db.pragma('incremental_vacuum');
+      // chunks go through the writer one by one, so writes interleave with a long compaction
+      while (!this.closed && (await this.writer.call({ type: 'compactChunk', target, chunk: COMPACT_CHUNK })) === COMPACT_CHUNK);
+      if (!this.closed) await this.writer.call({ type: 'finishCompaction' });
     };
     this.compacting = this.compacting.then(run, run);
     return this.compacting;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    // let queued writes commit and a running compaction step finish before closing
-    if (this.queue.length) this.flush();
-    await this.compacting.catch(() => undefined);
-    this.closed = true;
-    this.watchers.failAll(new StoreError('Closed', 'store is closed'));
-    this.db.close();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // queued writes still commit; then no more work is accepted
+      while (this.queue.length || this.inflight) {
+        if (this.queue.length && !this.inflight) this.flush();
+        await this.inflight;
+      }
+      await this.compacting.catch(() => undefined);
+      this.closed = true;
+      this.watchers.failAll(new StoreError('Closed', 'store is closed'));
+      await this.writer.close();
+      this.db.close();
+    })();
+    return this.closing;
   }
 
   /** Diagnostics for tests and metrics: rows in the history log and the live table, and file pages. */
@@ -198,11 +400,12 @@ export class SqliteStore implements Store {
     };
   }
 
-  private enqueue(make: (resolve: (kv: KeyValue) => void, reject: (e: unknown) => void) => Op): Promise<KeyValue> {
-    if (this.closed) return Promise.reject(new StoreError('Closed', 'store is closed'));
+  private enqueue(w: WriteOp): Promise<KeyValue> {
+    if (this.closed || this.closing) return Promise.reject(new StoreError('Closed', 'store is closed'));
     return new Promise<KeyValue>((resolve, reject) => {
-      this.queue.push(make(resolve, reject));
-      if (!this.flushScheduled) {
+      this.queue.push({ ...w, resolve, reject });
+      // while a commit is in flight, writes pile up for the next one
+      if (!this.flushScheduled && !this.inflight) {
         this.flushScheduled = true;
         // setImmediate (not a microtask) so writes issued from several I/O callbacks of this
         // loop turn share one transaction and one fsync
@@ -214,62 +417,33 @@ export class SqliteStore implements Store {
   /** Commits every queued write in one transaction, then settles them and feeds watchers. */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.inflight || !this.queue.length) return;
     const ops = this.queue;
     this.queue = [];
-    if (!ops.length) return;
-    if (this.closed) {
-      for (const o of ops) o.reject(new StoreError('Closed', 'store is closed'));
-      return;
-    }
-    const outcomes: Array<{ kv: KeyValue } | { err: StoreError }> = [];
-    const events: StoreEvent[] = [];
-    let rev = this.revision;
-    try {
-      this.db.transaction(() => {
-        for (const o of ops) {
-          const cur = this.st.get.get(o.key);
-          if (o.op === 'create') {
-            if (cur) { outcomes.push({ err: new StoreError('KeyExists', `key exists: ${o.key}`, toKv(cur)) }); continue; }
-            rev++;
-            this.st.insertKv.run(o.key, o.value, rev, rev);
-            this.st.insertLog.run(rev, o.key, T_CREATE, o.value, null, rev, 0);
-            outcomes.push({ kv: { key: o.key, value: o.value, createRevision: rev, modRevision: rev } });
-            events.push({ type: 'create', key: o.key, value: o.value, revision: rev, createRevision: rev });
-            continue;
-          }
-          if (!cur) { outcomes.push({ err: new StoreError('NotFound', `key not found: ${o.key}`) }); continue; }
-          if (o.expected !== undefined && cur.mod_rev !== o.expected) {
-            outcomes.push({ err: new StoreError('Conflict', `modRevision of ${o.key} is ${cur.mod_rev}, expected ${o.expected}`, toKv(cur)) });
-            continue;
-          }
-          rev++;
-          if (o.op === 'update') {
-            this.st.updateKv.run(o.value, rev, o.key);
-            this.st.insertLog.run(rev, o.key, T_UPDATE, o.value, cur.value, cur.create_rev, cur.mod_rev);
-            outcomes.push({ kv: { key: o.key, value: o.value, createRevision: cur.create_rev, modRevision: rev } });
-            events.push({ type: 'update', key: o.key, value: o.value, prevValue: cur.value, revision: rev, createRevision: cur.create_rev });
-          } else {
-            this.st.deleteKv.run(o.key);
-            this.st.insertLog.run(rev, o.key, T_DELETE, cur.value, cur.value, cur.create_rev, cur.mod_rev);
-            outcomes.push({ kv: { key: o.key, value: cur.value, createRevision: cur.create_rev, modRevision: rev } });
-            events.push({ type: 'delete', key: o.key, value: cur.value, prevValue: cur.value, revision: rev, createRevision: cur.create_rev });
-          }
-        }
-        if (rev !== this.revision) this.st.setMeta.run(rev, 'revision');
-      }).immediate();
-    } catch (e) {
-      // the transaction rolled back: nothing of this batch is durable
-      const err = new StoreError('Unavailable', `sqlite write failed: ${(e as Error).message}`);
-      for (const o of ops) o.reject(err);
-      return;
-    }
-    this.commits++;
-    this.revision = rev;
-    this.watchers.publish(events);
-    ops.forEach((o, i) => {
-      const r = outcomes[i]!;
-      if ('kv' in r) o.resolve(r.kv);
-      else o.reject(r.err);
+    const req: WriteOp[] = ops.map((o) => ({ op: o.op, key: o.key, value: o.value, expected: o.expected }));
+    this.inflight = this.writer.call({ type: 'apply', ops: req }).then(
+      (res) => {
+        const r = res as BatchResult;
+        this.commits++;
+        this.revision = Math.max(this.revision, r.revision);
+        const events: StoreEvent[] = [];
+        for (const o of r.outcomes) if ('event' in o) events.push(o.event);
+        this.watchers.publish(events);
+        ops.forEach((o, i) => {
+          const out = r.outcomes[i]!;
+          if ('kv' in out) o.resolve(out.kv);
+          else o.reject(new StoreError(out.err.code, out.err.message, out.err.current));
+        });
+      },
+      (e: unknown) => {
+        // the transaction rolled back: nothing of this batch is durable
+        const err = new StoreError('Unavailable', `sqlite write failed: ${(e as Error).message}`);
+        for (const o of ops) o.reject(err);
+      },
+    ).finally(() => {
+      this.inflight = undefined;
+      // what arrived during the commit goes out at once as the next group
+      if (this.queue.length) this.flush();
     });
   }
 

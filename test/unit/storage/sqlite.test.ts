@@ -13,6 +13,16 @@ storeConformance('sqlite', {
   teardown: async () => rmSync(dir, { recursive: true, force: true }),
 });
 
+// the same semantics when COMMIT runs on the calling thread
+let dir2 = '';
+storeConformance('sqlite (inline writer)', {
+  open: async () => {
+    dir2 = mkdtempSync(join(tmpdir(), 'ordinal-sqlite-'));
+    return new SqliteStore({ path: join(dir2, 'state.db'), writer: 'inline' });
+  },
+  teardown: async () => rmSync(dir2, { recursive: true, force: true }),
+});
+
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';

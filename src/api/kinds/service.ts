@@ -1,10 +1,10 @@
 // Service (core/v1, +status). Upstream: SetDefaults_Service, ValidateService/ValidateServiceUpdate,
 // pkg/registry/core/service (strategy + the REST layer's clusterIP/ipFamily normalisation).
 //
-// ClusterIP and NodePort *allocation* is not done here: the API server calls a ServiceAllocator
-// (see below) after validation when one is configured; without one, a Service keeps an empty
-// clusterIP. Everything that does not need cluster state (defaults, normalisation, validation,
-// immutability) lives here.
+// ClusterIP and NodePort *allocation* needs cluster state and is not done here: the API server's
+// admission step (src/apiserver/service-alloc.ts) runs after validation and fills spec.clusterIP(s)
+// when needsClusterIPAllocation() says so (nodePorts: needsNodePorts()). Everything that does not
+// need cluster state (defaults, normalisation, validation, immutability) lives here.
 import type { KindDefinition } from '../kind.js';
 import type { Service, ServicePort } from '../types/core.js';
 import { field, GoValue, type FieldError } from '../../machinery/errors.js';
@@ -20,17 +20,6 @@ const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const protocols = ['SCTP', 'TCP', 'UDP'];
 const MaxClientIPServiceAffinitySeconds = 86400;
 const DefaultClientIPServiceAffinitySeconds = 10800;
-
-/**
- * Allocation hook for the API server (a later issue implements it). Called after defaults,
- * prepare and validation succeeded; may fill spec.clusterIP/clusterIPs (and nodePorts) or throw an
- * ApiError (e.g. Invalid on spec.clusterIPs: "provided IP is already allocated").
- */
-export interface ServiceAllocator {
-  allocate(svc: Service, old: Service | undefined): void | Promise<void>;
-  /** The Service is deleted, or its IPs/ports are no longer needed (type changed to ExternalName). */
-  release(svc: Service): void | Promise<void>;
-}
 
 export function isHeadless(svc: Service): boolean {
   return svc.spec?.clusterIP === ClusterIPNone;

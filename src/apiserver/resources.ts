@@ -16,6 +16,8 @@ import { toTable, tableRow } from './table.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../machinery/patch/index.js';
 import { patchSchemaFor, unknownFields } from '../api/openapi/index.js';
 import { pruneUnknownFields } from './prune.js';
+import { NamespaceLifecycle } from './namespace-lifecycle.js';
+import type { ServiceAdmission } from './service-alloc.js';
 
 /** Hooks supplied by other modules (OpenAPI-backed checks, protobuf, strategic merge). */
 export interface ApiHooks {
@@ -35,6 +37,8 @@ export interface ApiContext {
    */
   garbageCollector: boolean;
   hooks: ApiHooks;
+  /** ClusterIP allocation for Services (absent: Services keep what the client sent). */
+  services?: ServiceAdmission;
   /** Serve LIST (latest) and WATCH from one in-memory watch cache per resource (default true). */
   watchCache?: boolean;
   /** Events kept per watch cache for watch-from-revision (default 1000). */
@@ -165,8 +169,14 @@ export class ResourceHandler {
 
   private readonly caches = new Map<string, WatchCache>();
 
+  readonly namespaces: NamespaceLifecycle;
+
   constructor(private readonly ctx: ApiContext) {
     this.codec = new ObjectCodec(ctx.kinds);
+    this.namespaces = new NamespaceLifecycle({
+      store: ctx.store, kinds: ctx.kinds, codec: this.codec, log: ctx.log,
+      deleteObject: async (k, ns, name) => { await this.deleteOne(k, ns, name, { dryRun: false }); },
+    });
   }
 
   /** The watch cache of a kind's storage prefix (created on first use), or undefined when disabled. */
@@ -184,6 +194,7 @@ export class ResourceHandler {
   /** Creates and primes the watch caches of every kind (for /readyz). */
   async primeCaches(): Promise<void> {
     await Promise.all(this.ctx.kinds.map((k) => this.cacheFor(k)?.ready));
+    await this.namespaces.resume();
   }
 
   get cachesReady(): boolean {
@@ -192,6 +203,7 @@ export class ResourceHandler {
   }
 
   async close(): Promise<void> {
+    this.namespaces.close();
     await Promise.all([...this.caches.values()].map((c) => c.close()));
     this.caches.clear();
   }
@@ -218,6 +230,10 @@ export class ResourceHandler {
       case 'deletecollection': return this.deleteCollection(r);
       default: throw errors.methodNotAllowed();
     }
+  }
+
+  private isService(kind: KindDefinition): boolean {
+    return kind.group === '' && kind.kind === 'Service';
   }
 
   private json(code: number, body: unknown, warnings?: string[]): ApiResult {
@@ -535,18 +551,23 @@ export class ResourceHandler {
     delete m.managedFields;
     m.uid = randomUUID();
     m.creationTimestamp = rfc3339(now);
-    kind.prepare?.(obj as never, undefined, { operation: 'create', now });
+    // Upstream order: defaults (at decode) → PrepareForCreate → validate.
     kind.defaults?.(obj as never);
+    kind.prepare?.(obj as never, undefined, { operation: 'create', now });
     const generated = !m.name;
     if (generated) m.name = `${m.generateName}${randomSuffix()}`;
     this.validate(kind, obj, undefined, 'create');
     await this.checkNamespace(kind, ns, m.name);
+    const svcs = this.isService(kind) ? this.ctx.services : undefined;
+    if (svcs && !r.query.dryRun && (await this.store.get(this.codec.key(kind, ns, m.name)).catch(storeErr))) throw errors.alreadyExists(gr(kind), m.name);
+    await svcs?.admit(obj, undefined, r.query.dryRun);
     if (r.query.dryRun) return this.json(201, obj, warnings);
     for (let attempt = 0; ; attempt++) {
       try {
         const kv = await this.store.create(this.codec.key(kind, ns, m.name), this.codec.encode(kind, obj));
         return this.json(201, this.codec.decode(kind, kv), warnings);
       } catch (e) {
+        await svcs?.rollback(obj, undefined);
         if (e instanceof StoreError && e.code === 'KeyExists') {
           if (generated && attempt < 8) { m.name = `${m.generateName}${randomSuffix()}`; continue; }
           throw errors.alreadyExists(gr(kind), m.name);
@@ -606,9 +627,11 @@ export class ResourceHandler {
       next.apiVersion = current.apiVersion;
       next.kind = current.kind;
       const now = this.ctx.now();
-      kind.prepare?.(next as never, current as never, { operation: op, now });
       kind.defaults?.(next as never);
+      kind.prepare?.(next as never, current as never, { operation: op, now });
       this.validate(kind, next, current, op);
+      const svcs = this.isService(kind) ? this.ctx.services : undefined;
+      await svcs?.admit(next, current, dryRun);
       if (deepEqual(stripRv(next), stripRv(current))) return current; // no-op: same RV, no event
       // Removing the last finalizer of a terminating object (with no grace period left) deletes it.
       const finishDelete = !!m.deletionTimestamp && !(m.finalizers?.length) && (m.deletionGracePeriodSeconds ?? 0) === 0;
@@ -616,11 +639,14 @@ export class ResourceHandler {
       try {
         if (finishDelete) {
           const del = await this.store.delete(kv.key, kv.modRevision);
+          await svcs?.afterWrite(undefined, current);
           return this.codec.decode(kind, { value: this.codec.encode(kind, next), modRevision: del.modRevision });
         }
         const res = await this.store.update(kv.key, this.codec.encode(kind, next), kv.modRevision);
+        await svcs?.afterWrite(next, current);
         return this.codec.decode(kind, res);
       } catch (e) {
+        await svcs?.rollback(next, current);
         if (e instanceof StoreError && (e.code === 'Conflict' || e.code === 'NotFound')) {
           if (preconditionRv !== undefined) throw errors.staleObject(gr(kind), name);
           if (e.code === 'NotFound') throw errors.notFound(gr(kind), name);
@@ -705,9 +731,18 @@ export class ResourceHandler {
       if (opts.pre?.resourceVersion && opts.pre.resourceVersion !== m.resourceVersion) {
         throw errors.conflict(gr(kind), name, `Precondition failed: ResourceVersion in precondition: ${opts.pre.resourceVersion}, ResourceVersion in meta: ${m.resourceVersion}`);
       }
+      const now = this.ctx.now();
+      if (kind.group === '' && kind.kind === 'Namespace' && ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0) {
+        // Namespaces empty themselves before they go (spec.finalizers: ["kubernetes"]).
+        try {
+          return { obj: await this.namespaces.beginDelete(obj, kv.modRevision, opts.dryRun, now), deleted: false };
+        } catch (e) {
+          if (e instanceof StoreError && e.code === 'Conflict' && attempt < 20) continue;
+          storeErr(e);
+        }
+      }
       const next = clone(obj);
       const nm = metaOf(next);
-      const now = this.ctx.now();
       let changed = false;
       // Propagation finalizers, as upstream's deletion strategy sets them (only honoured with a GC).
       if (this.ctx.garbageCollector && opts.policy) {
@@ -749,6 +784,7 @@ export class ResourceHandler {
       if (opts.dryRun) return { obj, deleted: true };
       try {
         const del = await this.store.delete(kv.key, kv.modRevision);
+        if (this.isService(kind)) await this.ctx.services?.afterWrite(undefined, obj);
         return { obj: this.codec.decode(kind, { value: kv.value, modRevision: del.modRevision }), deleted: true };
       } catch (e) {
         if (e instanceof StoreError && e.code === 'Conflict' && attempt < 20) continue;

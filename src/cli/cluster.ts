@@ -14,6 +14,7 @@ import { ResourceHandler, type ApiContext } from '../apiserver/resources.js';
 import { loadOrCreateTls } from '../apiserver/certs.js';
 import { loadOrCreateToken, TokenAuthenticator } from '../apiserver/auth.js';
 import { decodeProtobufObject } from '../apiserver/protobuf.js';
+import { ServiceAdmission } from '../apiserver/service-alloc.js';
 import { openapiProvider } from '../apiserver/openapi.js';
 import { parseCommonQuery, type RequestInfo } from '../apiserver/request-info.js';
 import { ApiError } from '../machinery/errors.js';
@@ -36,6 +37,8 @@ export interface ClusterOptions {
   garbageCollector?: boolean;
   openapi?: OpenApiProvider;
   maxBodyBytes?: number;
+  /** Service ClusterIP range (default 10.96.0.0/12). */
+  serviceCIDR?: string;
   /** Events each watch cache keeps for watch-from-revision (default 1000). */
   watchCacheWindow?: number;
   log?: (msg: string) => void;
@@ -127,17 +130,32 @@ users:
 
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-/** Creates the namespaces every cluster has, through the normal create path (defaults, validation). */
-async function ensureNamespaces(handler: ResourceHandler, kinds: KindDefinition[]): Promise<void> {
+async function createIfMissing(handler: ResourceHandler, kind: KindDefinition, namespace: string | undefined, body: Record<string, unknown>): Promise<void> {
+  const info: RequestInfo = {
+    isResourceRequest: true, prefix: kind.group ? 'apis' : 'api', group: kind.group, version: kind.version, namespace,
+    resource: kind.plural, verb: 'create', parts: [], legacyWatch: false,
+  };
+  try {
+    await handler.handle({ info, kind, query: parseCommonQuery(new URLSearchParams()), body });
+  } catch (e) {
+    if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+  }
+}
+
+/**
+ * Creates what every cluster has, through the normal create path (defaults, validation): the four
+ * namespaces and the `kubernetes` Service (first IP of the service range, port 443 → the API port).
+ */
+async function ensureInitialObjects(handler: ResourceHandler, kinds: KindDefinition[], apiPort: number, services?: ServiceAdmission): Promise<void> {
   const ns = kinds.find((k) => k.group === '' && k.kind === 'Namespace');
-  if (!ns) return;
-  for (const name of INITIAL_NAMESPACES) {
-    const info: RequestInfo = { isResourceRequest: true, prefix: 'api', group: '', version: 'v1', resource: 'namespaces', verb: 'create', parts: [], legacyWatch: false };
-    try {
-      await handler.handle({ info, kind: ns, query: parseCommonQuery(new URLSearchParams()), body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
-    } catch (e) {
-      if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
-    }
+  if (ns) for (const name of INITIAL_NAMESPACES) await createIfMissing(handler, ns, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  const svc = kinds.find((k) => k.group === '' && k.kind === 'Service');
+  if (svc && services) {
+    await createIfMissing(handler, svc, 'default', {
+      apiVersion: 'v1', kind: 'Service',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { type: 'ClusterIP', clusterIP: services.allocator.nth(1), ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: apiPort }], sessionAffinity: 'None' },
+    });
   }
 }
 
@@ -153,12 +171,14 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   let compactor: Compactor | undefined;
   if (store.kind !== 'memory') compactor = startCompactor(store, { onError: (e) => log(`compaction failed: ${(e as Error).message}`) });
   let ready = false;
+  const services = new ServiceAdmission(store, opts.serviceCIDR);
   const ctx: ApiContext = {
     store,
     kinds,
     now: () => new Date(),
     garbageCollector: opts.garbageCollector ?? comps.some((c) => c.garbageCollector),
     hooks: {},
+    services,
     watchCacheWindow: opts.watchCacheWindow,
     log,
   };
@@ -199,7 +219,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   })());
   try {
     await api.handler.primeCaches();
-    await ensureNamespaces(api.handler, kinds);
+    await ensureInitialObjects(api.handler, kinds, addr.port, services);
     writeFileSync(kcPath, kubeconfigYaml(url, tls.caPem, token), { mode: 0o600 });
     chmodSync(kcPath, 0o600);
     ready = true;

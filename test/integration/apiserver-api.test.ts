@@ -473,3 +473,46 @@ test('OpenAPI v3 index and group documents with ETag', async () => {
   assert.equal(v2pb.headers['content-type'], 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
   assert.ok(Number(v2pb.headers['content-length']) > 1000);
 });
+
+test('Services get a ClusterIP from the range (kubernetes = first IP); headless stays None; IP freed on delete', async () => {
+  const k = await c.req('GET', '/api/v1/namespaces/default/services/kubernetes');
+  assert.equal(k.status, 200);
+  assert.equal(k.json.spec.clusterIP, '10.96.0.1');
+  const P = '/api/v1/namespaces/default/services';
+  const a = await c.req('POST', P, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ipa' }, spec: { selector: { app: 'a' }, ports: [{ port: 80 }] } });
+  assert.equal(a.status, 201, a.text);
+  assert.match(a.json.spec.clusterIP, /^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/);
+  assert.deepEqual(a.json.spec.clusterIPs, [a.json.spec.clusterIP]);
+  const taken = await c.req('POST', P, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ipb' }, spec: { clusterIP: a.json.spec.clusterIP, ports: [{ port: 80 }] } });
+  assert.equal(taken.status, 422);
+  assert.match(taken.json.message, /provided IP is already allocated/);
+  // an update that does not mention the IP keeps it
+  const up = await c.req('PATCH', `${P}/ipa`, { spec: { selector: { app: 'b' } } }, { 'Content-Type': 'application/merge-patch+json' });
+  assert.equal(up.json.spec.clusterIP, a.json.spec.clusterIP);
+  await c.req('DELETE', `${P}/ipa`);
+  const reuse = await c.req('POST', P, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ipb' }, spec: { clusterIP: a.json.spec.clusterIP, ports: [{ port: 80 }] } });
+  assert.equal(reuse.status, 201, reuse.text);
+  assert.equal(reuse.json.spec.clusterIP, a.json.spec.clusterIP);
+});
+
+test('deleting a namespace marks it Terminating, empties it, then removes it', async () => {
+  assert.equal((await c.req('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } })).status, 201);
+  const NW = '/apis/test.ordinal.dev/v1/namespaces/doomed/widgets';
+  assert.equal((await c.req('POST', NW, widget('a'))).status, 201);
+  assert.equal((await c.req('POST', '/api/v1/namespaces/doomed/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } })).status, 201);
+  const d = await c.req('DELETE', '/api/v1/namespaces/doomed');
+  assert.ok(d.status === 200 || d.status === 202, d.text);
+  assert.equal(d.json.status.phase, 'Terminating');
+  const blocked = await c.req('POST', NW, widget('b'));
+  assert.equal(blocked.status, 403);
+  assert.match(blocked.json.message, /unable to create new content in namespace doomed because it is being terminated/);
+  const deadline = Date.now() + 5000;
+  let status = 200;
+  while (Date.now() < deadline && status !== 404) {
+    await new Promise((r) => setTimeout(r, 100));
+    status = (await c.req('GET', '/api/v1/namespaces/doomed')).status;
+  }
+  assert.equal(status, 404);
+  assert.equal((await c.req('GET', `${NW}/a`)).status, 404);
+  assert.equal((await c.req('GET', '/api/v1/namespaces/doomed/configmaps/cm')).status, 404);
+});

@@ -26,7 +26,9 @@ function initialStatus(pod: Pod): Record<string, unknown> {
 }
 
 function validateCreate(pod: Pod): FieldError[] {
-  const out = validatePodSpec(pod.spec, 'spec');
+  const out = validatePodSpec(pod.spec, 'spec', true);
+  // Ephemeral containers are only added later, through the ephemeralcontainers subresource.
+  if (pod.spec?.ephemeralContainers?.length) out.push(field.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
   if (pod.spec?.nodeName && (pod.spec.schedulingGates?.length ?? 0) > 0) {
     out.push(field.forbidden('spec.nodeName', 'cannot be set until all schedulingGates have been cleared'));
   }
@@ -203,7 +205,7 @@ export const definition: KindDefinition<Pod> = {
     const meta = validateMeta(pod, old, { namespaced: true, nameValidator: nameIsDNSSubdomain });
     if (!old || ctx.operation === 'create') return [...meta, ...validateCreate(pod)];
     if (ctx.operation === 'status') return [...meta, ...validateStatusUpdate(pod, old)];
-    return [...meta, ...validatePodSpec(pod.spec, 'spec'), ...validatePodSpecUpdate(pod.spec ?? ({} as PodSpec), old.spec ?? ({} as PodSpec), semanticEqual)];
+    return [...meta, ...validatePodSpec(pod.spec, 'spec', true), ...validatePodSpecUpdate(pod.spec ?? ({} as PodSpec), old.spec ?? ({} as PodSpec), semanticEqual)];
   },
   tableColumns: [
     nameColumn,

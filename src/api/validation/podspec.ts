@@ -304,15 +304,25 @@ export function validateTolerations(tols: Toleration[] | undefined, path: string
 
 // ---- pod spec -----------------------------------------------------------------------------------
 
-/** upstream ValidatePodSpec (the subset listed at the top of this file), errors in upstream order. */
-export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldError[] {
+/**
+ * upstream ValidatePodSpec (the subset listed at the top of this file), errors in upstream order.
+ * `isPod` is upstream's PodValidationOptions.ResourceIsPod (stricter hostNetwork port rule).
+ */
+export function validatePodSpec(spec: PodSpec | undefined, path: string, isPod = false): FieldError[] {
   const s = (spec ?? {}) as PodSpec;
   const out: FieldError[] = [];
   const { errs, names } = validateVolumes(s.volumes, `${path}.volumes`);
   out.push(...errs);
   out.push(...validateContainers(s.containers as Container[] | undefined, names, `${path}.containers`));
   out.push(...validateInitContainers(s.initContainers, s.containers, names, `${path}.initContainers`));
-  if (s.ephemeralContainers?.length) out.push(field.forbidden(`${path}.ephemeralContainers`, 'cannot be set on create'));
+  if (s.hostNetwork) {
+    (s.containers ?? []).forEach((c, i) => (c.ports ?? []).forEach((port, j) => {
+      const hp = port.hostPort ?? 0;
+      if ((isPod || hp !== 0) && hp !== port.containerPort) {
+        out.push(field.invalid(`${path}.containers[${i}].ports[${j}].hostPort`, hp, 'must match `containerPort` when `hostNetwork` is true'));
+      }
+    }));
+  }
   switch (s.restartPolicy ?? '') {
     case 'Always': case 'OnFailure': case 'Never': break;
     case '': out.push(field.required(`${path}.restartPolicy`, '')); break;
@@ -324,6 +334,16 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldE
     default: out.push(field.notSupported(`${path}.dnsPolicy`, s.dnsPolicy, ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None']));
   }
   out.push(...validateLabels(s.nodeSelector, `${path}.nodeSelector`));
+  (s.imagePullSecrets ?? []).forEach((ref, i) => {
+    if (Object.keys(ref).some((k) => k !== 'name')) out.push(field.invalid(`${path}.imagePullSecrets[${i}]`, ref, 'only name may be set'));
+  });
+  if (s.dnsPolicy === 'None') {
+    if (!s.dnsConfig) out.push(field.required(`${path}.dnsConfig`, 'must provide `dnsConfig` when `dnsPolicy` is None'));
+    else if (!s.dnsConfig.nameservers?.length) out.push(field.required(`${path}.dnsConfig.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
+  }
+  if (s.dnsConfig?.nameservers && s.dnsConfig.nameservers.length > 3) {
+    out.push(field.invalid(`${path}.dnsConfig.nameservers`, s.dnsConfig.nameservers, 'must not have more than 3 nameservers'));
+  }
   if (s.serviceAccountName) for (const m of isDNS1123Subdomain(s.serviceAccountName)) out.push(field.invalid(`${path}.serviceAccountName`, s.serviceAccountName, m));
   if (s.nodeName) for (const m of isDNS1123Subdomain(s.nodeName)) out.push(field.invalid(`${path}.nodeName`, s.nodeName, m));
   if (s.activeDeadlineSeconds !== undefined && s.activeDeadlineSeconds !== null) {
@@ -334,6 +354,12 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldE
   if (s.subdomain) out.push(...dnsLabel(s.subdomain, `${path}.subdomain`));
   if (s.tolerations?.length) out.push(...validateTolerations(s.tolerations, `${path}.tolerations`));
   if (s.priorityClassName) for (const m of isDNS1123Subdomain(s.priorityClassName)) out.push(field.invalid(`${path}.priorityClassName`, s.priorityClassName, m));
+  const gates = new Set<string>();
+  (s.schedulingGates ?? []).forEach((g, i) => {
+    for (const m of isQualifiedName(g.name ?? '')) out.push(field.invalid(`${path}.schedulingGates[${i}]`, g.name, m));
+    if (gates.has(g.name)) out.push(field.duplicate(`${path}.schedulingGates[${i}]`, g.name));
+    gates.add(g.name);
+  });
   (s.readinessGates ?? []).forEach((g, i) => {
     for (const m of isQualifiedName(g.conditionType ?? '')) out.push(field.invalid(`${path}.readinessGates[${i}].conditionType`, g.conditionType, m));
   });
@@ -349,6 +375,7 @@ export function validatePodTemplateSpec(t: PodTemplateSpec | undefined, path: st
   out.push(...validateLabels(t?.metadata?.labels, `${path}.labels`));
   out.push(...validateAnnotations(t?.metadata?.annotations, `${path}.annotations`));
   out.push(...validatePodSpec(t?.spec, `${path}.spec`));
+  if (t?.spec?.ephemeralContainers?.length) out.push(field.forbidden(`${path}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
   return out;
 }
 

@@ -125,3 +125,14 @@ test('selector helpers', () => {
   assert.equal(selectorMatches({}, { app: 'web' }), true);
   assert.equal(formatLabelSelector({}), '<none>');
 });
+
+test('pod template rules inside a Deployment', () => {
+  const d = dep();
+  (d.spec!.template.spec as any).ephemeralContainers = [{ name: 'dbg', image: 'busybox' }];
+  d.spec!.template.metadata!.labels = { app: 'web', 'bad key': 'x' } as any;
+  d.spec!.selector = { matchLabels: { app: 'web' } };
+  const t = texts(create(deploy, d).errs);
+  assert.equal(t.length, 2);
+  assert.match(t[0]!, /^spec\.template\.labels: Invalid value: "bad key": name part must consist of alphanumeric characters/);
+  assert.equal(t[1], 'spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template');
+});

@@ -252,3 +252,26 @@ test('pod /status keeps owner references and the QoS class', () => {
   r = update(podKind, obj, (o) => { (o as any).status = { phase: 'Running', qosClass: 'Guaranteed' }; }, 'status');
   assert.deepEqual(texts(r.errs), ['status.qosClass: Invalid value: "Guaranteed": field is immutable']);
 });
+
+test('hostNetwork ports, dnsPolicy None, scheduling gates, ephemeral containers', () => {
+  let p = basic();
+  p.spec!.hostNetwork = true;
+  let r = create(podKind, p);
+  assert.deepEqual(r.errs, []);
+  assert.equal(r.obj.spec!.containers[0]!.ports![0]!.hostPort, 80); // defaulted to the container port
+  p = basic();
+  p.spec!.hostNetwork = true;
+  p.spec!.containers[0]!.ports![0]!.hostPort = 8080;
+  assert.deepEqual(texts(create(podKind, p).errs), ['spec.containers[0].ports[0].hostPort: Invalid value: 8080: must match `containerPort` when `hostNetwork` is true']);
+  p = basic();
+  p.spec!.dnsPolicy = 'None';
+  assert.deepEqual(texts(create(podKind, p).errs), ['spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None']);
+  p = basic();
+  p.spec!.schedulingGates = [{ name: 'example.com/wait' }];
+  r = create(podKind, p);
+  assert.deepEqual(r.errs, []);
+  assert.equal(r.obj.status!.conditions![0]!.reason, 'SchedulingGated');
+  p = basic();
+  (p.spec as any).ephemeralContainers = [{ name: 'dbg', image: 'busybox' }];
+  assert.deepEqual(texts(create(podKind, p).errs), ['spec.ephemeralContainers: Forbidden: cannot be set on create']);
+});

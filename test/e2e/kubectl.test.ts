@@ -410,6 +410,97 @@ describe('kubectl against ordinal', () => {
     }
   });
 
+  test('describe sts and svc', async () => {
+    let r = await c.kubectl(['describe', 'sts', 'web']);
+    ok(r);
+    for (const re of [
+      /^Name:\s+web$/m,
+      /^Namespace:\s+default$/m,
+      /^Selector:\s+app=nginx$/m,
+      /^Replicas:\s+2 desired \| 0 total$/m,
+      /^Update Strategy:\s+RollingUpdate$/m,
+      /^  Partition:\s+0$/m,
+      /^Pods Status:\s+0 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m,
+      /^Volume Claims:$/m,
+      /^  Capacity:\s+1Gi$/m,
+      /^Events:\s+<none>$/m,
+    ]) {
+      assert.match(r.stdout, re, r.all);
+    }
+    r = await c.kubectl(['describe', 'svc', 'nginx']);
+    ok(r);
+    for (const re of [/^Name:\s+nginx$/m, /^Selector:\s+app=nginx$/m, /^Type:\s+ClusterIP$/m, /^IP:\s+None$/m, /^Port:\s+web\s+80\/TCP$/m, /^TargetPort:\s+80\/TCP$/m]) {
+      assert.match(r.stdout, re, r.all);
+    }
+  });
+
+  test('server-side dry run writes nothing', async () => {
+    let r = await c.kubectl(['create', '-f', c.file('dry.yaml', stsYaml('dry', 1)), '--dry-run=server']);
+    ok(r);
+    assert.equal(r.stdout, 'statefulset.apps/dry created (server dry run)\n');
+    r = await c.kubectl(['get', 'sts', 'dry']);
+    assert.notEqual(r.code, 0, r.all);
+    assert.equal(r.stderr.trim(), 'Error from server (NotFound): statefulsets.apps "dry" not found');
+    const before = await getJson(['sts', 'web']);
+    r = await c.kubectl(['delete', 'sts', 'web', '--dry-run=server']);
+    ok(r);
+    assert.equal(r.stdout, 'statefulset.apps "web" deleted (server dry run)\n');
+    r = await c.kubectl(['scale', 'sts', 'web', '--replicas=9', '--dry-run=server']);
+    ok(r);
+    assert.equal(r.stdout, 'statefulset.apps/web scaled (server dry run)\n');
+    const after = await getJson(['sts', 'web']);
+    assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion);
+    assert.equal(after.spec.replicas, before.spec.replicas);
+  });
+
+  test('replace with a stale resourceVersion answers Conflict', async () => {
+    const r0 = await c.kubectl(['get', 'sts', 'web', '-o', 'yaml']);
+    ok(r0);
+    c.file('cur.yaml', r0.stdout);
+    ok(await c.kubectl(['annotate', 'sts', 'web', 'bump=1']));
+    const r = await c.kubectl(['replace', '-f', 'cur.yaml']);
+    failed(r);
+    assert.equal(
+      r.stderr.trim(),
+      'Error from server (Conflict): error when replacing "cur.yaml": Operation cannot be fulfilled on statefulsets.apps "web": the object has been modified; please apply your changes to the latest version and try again',
+    );
+    // without a resourceVersion kubectl fills in the live one and the replace goes through
+    c.file('cur.yaml', r0.stdout.replace(/^  resourceVersion: .*\n/m, ''));
+    const r2 = await c.kubectl(['replace', '-f', 'cur.yaml']);
+    ok(r2);
+    assert.equal(r2.stdout, 'statefulset.apps/web replaced\n');
+    assert.equal((await getJson(['sts', 'web'])).metadata.annotations?.bump, undefined);
+  });
+
+  test('generateName', async () => {
+    const r = await c.kubectl(['create', '-f', '-'], { input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: job-cm-\ndata:\n  a: b\n' });
+    ok(r);
+    assert.match(r.stdout, /^configmap\/job-cm-[a-z0-9]{5} created\n$/);
+  });
+
+  test('get pages through a long list (--chunk-size)', async () => {
+    ok(await c.kubectl(['create', 'namespace', 'paging']));
+    const n = 230;
+    for (let i = 0; i < n; i += 23) {
+      await Promise.all(
+        Array.from({ length: 23 }, async (_, j) => {
+          const res = await c.request('POST', '/api/v1/namespaces/paging/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `p-${String(i + j).padStart(3, '0')}` }, data: { i: String(i + j) } });
+          assert.equal(res.status, 201, res.body);
+        }),
+      );
+    }
+    let r = await c.kubectl(['get', 'cm', '-n', 'paging', '--chunk-size=100']);
+    ok(r);
+    const rows = tableRows(r.stdout);
+    assert.equal(rows.filter((row) => row[0] === 'NAME').length, 1, 'one header across pages');
+    const names = rows.slice(1).map((row) => row[0]).filter((x) => x.startsWith('p-'));
+    assert.equal(names.length, n);
+    assert.equal(new Set(names).size, n);
+    r = await c.kubectl(['get', 'cm', '-n', 'paging', '--chunk-size=50', '-o', 'name']);
+    ok(r);
+    assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('configmap/p-')).length, n);
+  });
+
   test('delete, and delete --cascade=orphan', async () => {
     let r = await c.kubectl(['delete', 'sts', 'applied']);
     ok(r);

@@ -195,7 +195,8 @@ export class ApiServer {
         }
         if (req.headers['if-none-match'] === cached.etag) { res.writeHead(304, { ETag: cached.etag }); res.end(); return; }
         const body = Buffer.from(cached.body, 'latin1');
-        res.writeHead(200, { 'Content-Type': pb.type, ETag: cached.etag, Vary: 'Accept', 'Cache-Control': 'no-cache, private', 'Content-Length': body.length });
+        // Upstream answers with the '.v1.0' spelling: Go's mime parser rejects the '@' one.
+        res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', ETag: cached.etag, Vary: 'Accept', 'Cache-Control': 'no-cache, private', 'Content-Length': body.length });
         res.end(body);
         return;
       }

@@ -470,7 +470,7 @@ test('OpenAPI v3 index and group documents with ETag', async () => {
   assert.equal(again.status, 304);
   const v2pb = await c.req('GET', '/openapi/v2', undefined, { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
   assert.equal(v2pb.status, 200);
-  assert.equal(v2pb.headers['content-type'], 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+  assert.equal(v2pb.headers['content-type'], 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
   assert.ok(Number(v2pb.headers['content-length']) > 1000);
 });
 

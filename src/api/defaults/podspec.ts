@@ -61,6 +61,8 @@ export function defaultContainer(c: Container, hostNetwork = false): void {
   if (!m.imagePullPolicy) m.imagePullPolicy = defaultPullPolicy(m.image);
   if (!m.terminationMessagePath) m.terminationMessagePath = '/dev/termination-log';
   if (!m.terminationMessagePolicy) m.terminationMessagePolicy = 'File';
+  // A non-pointer struct upstream: always serialized, `resources: {}` when empty.
+  if (!m.resources) m.resources = {};
   defaultPorts(m.ports, hostNetwork);
   defaultProbe(m.livenessProbe);
   defaultProbe(m.readinessProbe);

@@ -172,25 +172,79 @@ function sliceElementKind(...lists: unknown[][]): string | undefined {
 function mergeSlice(original: unknown[], patch: unknown[], mergeKey: string, itemSchema: PatchSchemaNode | undefined, isDeleteList: boolean): unknown[] {
   if (original.length === 0 && patch.length === 0) return original;
   const kind = sliceElementKind(original, patch);
-  let merged: unknown[];
-  let orig = original;
-  let p = patch;
   if (kind !== 'map') {
     if (isDeleteList) return deleteFromSlice(original, patch);
-    merged = dedupe([...original, ...patch]);
-  } else {
-    if (!mergeKey) throw new SmpError('cannot merge lists without merge key for type map');
-    [orig, p] = mergeSliceWithSpecialElements(original, patch, mergeKey);
-    merged = mergeSliceWithoutSpecialElements(orig, p, mergeKey, itemSchema);
+    const merged = dedupe([...original, ...patch]);
+    const [patchItems, serverOnly] = partition(merged, patch, '', false);
+    return normalizeElementOrder(patchItems, serverOnly, patch, original, '', false);
   }
-  const [patchItems, serverOnly] = partition(merged, p, mergeKey, kind === 'map');
-  return normalizeElementOrder(patchItems, serverOnly, p, orig, mergeKey, kind === 'map');
+  if (!mergeKey) throw new SmpError('cannot merge lists without merge key for type map');
+  const s = new AliasedSlice(original);
+  const plain = mergeSliceWithSpecialElements(s, patch, mergeKey);
+  // The live order used below is the list right after the deletions (upstream's `original`).
+  const live = s.view();
+  mergeSliceWithoutSpecialElements(s, plain, mergeKey, itemSchema);
+  const merged = s.view();
+  const [patchItems, serverOnly] = partition(merged, plain, mergeKey, true);
+  return normalizeElementOrder(patchItems, serverOnly, plain, live, mergeKey, true);
 }
 
-function mergeSliceWithSpecialElements(original: unknown[], patch: unknown[], mergeKey: string): [unknown[], unknown[]] {
+/**
+ * Upstream edits merge lists in place with Go slice operations (`append(s[:i], s[i+1:]...)` to
+ * delete, `append(s, v)` to add). When a `$setElementOrder` list is processed, the *caller's*
+ * view of the live list therefore sees those writes (deleted slots shifted, new items written
+ * into the freed tail), and that view decides where server-only items land. This class
+ * reproduces those semantics on the caller's array (capacity = length, as after conversion).
+ */
+class AliasedSlice {
+  private arr: unknown[];
+  private len: number;
+  private aliased = true;
+  constructor(private readonly backing: unknown[]) {
+    this.arr = backing;
+    this.len = backing.length;
+  }
+  view(): unknown[] {
+    return this.arr.slice(0, this.len);
+  }
+  find(key: string, value: unknown): number {
+    return findByKey(this.view(), key, value);
+  }
+  get(i: number): unknown {
+    return this.arr[i];
+  }
+  set(i: number, v: unknown): void {
+    this.arr[i] = v;
+  }
+  /** append(s[:i], s[i+1:]...): shift left in place, the last slot keeps a stale copy. */
+  deleteAt(i: number): void {
+    this.arr.copyWithin(i, i + 1, this.len);
+    this.len--;
+  }
+  /** append(s, v): writes into the caller's array while capacity allows, else reallocates. */
+  append(v: unknown): void {
+    if (this.aliased && this.len < this.backing.length) {
+      this.arr[this.len++] = v;
+      return;
+    }
+    if (this.aliased) {
+      this.arr = this.arr.slice(0, this.len);
+      this.aliased = false;
+    }
+    this.arr.push(v);
+    this.len++;
+  }
+  replaceAll(items: unknown[]): void {
+    this.arr = items;
+    this.len = items.length;
+    this.aliased = false;
+  }
+}
+
+/** Applies `$patch: delete|replace` elements to `s`; returns the remaining plain patch items. */
+function mergeSliceWithSpecialElements(s: AliasedSlice, patch: unknown[], mergeKey: string): unknown[] {
   const plain: unknown[] = [];
   let replace = false;
-  let orig = original;
   for (const v of patch) {
     const m = v as JsonMap;
     if (!Object.hasOwn(m, directiveMarker)) {
@@ -200,7 +254,7 @@ function mergeSliceWithSpecialElements(original: unknown[], patch: unknown[], me
     switch (m[directiveMarker]) {
       case 'delete':
         if (!Object.hasOwn(m, mergeKey)) throw noMergeKey(m, mergeKey);
-        orig = orig.filter((x) => !(isObj(x) && Object.hasOwn(x, mergeKey) && x[mergeKey] === m[mergeKey]));
+        for (let i = s.find(mergeKey, m[mergeKey]); i >= 0; i = s.find(mergeKey, m[mergeKey])) s.deleteAt(i);
         break;
       case 'replace':
         replace = true;
@@ -211,23 +265,24 @@ function mergeSliceWithSpecialElements(original: unknown[], patch: unknown[], me
         throw new SmpError(`unknown patch type: ${String(m[directiveMarker])} in map: ${goMap(m)}`);
     }
   }
-  if (replace) return [stripDirectives(plain) as unknown[], []];
-  return [orig, plain];
+  if (replace) {
+    s.replaceAll(stripDirectives(plain) as unknown[]);
+    return [];
+  }
+  return plain;
 }
 
-function mergeSliceWithoutSpecialElements(original: unknown[], patch: unknown[], mergeKey: string, itemSchema: PatchSchemaNode | undefined): unknown[] {
-  const out = [...original];
+function mergeSliceWithoutSpecialElements(s: AliasedSlice, patch: unknown[], mergeKey: string, itemSchema: PatchSchemaNode | undefined): void {
   for (const v of patch) {
     const m = v as JsonMap;
     if (!Object.hasOwn(m, mergeKey)) throw noMergeKey(m, mergeKey);
-    const i = findByKey(out, mergeKey, m[mergeKey]);
-    if (i >= 0) out[i] = mergeMap(out[i] as JsonMap, m, itemSchema);
+    const i = s.find(mergeKey, m[mergeKey]);
+    if (i >= 0) s.set(i, mergeMap(s.get(i) as JsonMap, m, itemSchema));
     else {
-      const s = stripDirectives(discardNulls(m));
-      if (s !== DROP) out.push(s);
+      const item = stripDirectives(discardNulls(m));
+      if (item !== DROP) s.append(item);
     }
   }
-  return out;
 }
 
 function findByKey(list: unknown[], key: string, value: unknown): number {

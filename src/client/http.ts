@@ -87,9 +87,14 @@ export class HttpClient implements Client {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
-  /** Close idle keep-alive sockets (call when done with the client). */
+  /** Watch requests still open (or still waiting for headers), so close() can end them. */
+  private readonly watches = new Set<http.ClientRequest>();
+
+  /** Closes idle keep-alive sockets and every open or pending watch (call when done with the client). */
   close(): void {
     this.agent.destroy();
+    for (const r of this.watches) r.destroy();
+    this.watches.clear();
   }
 
   private request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
@@ -193,6 +198,8 @@ export class HttpClient implements Client {
           resolve(new ResponseWatch<T>(req, res));
         },
       );
+      this.watches.add(req);
+      req.on('close', () => this.watches.delete(req));
       req.on('error', (e) => reject(transportError(e)));
       req.end();
     });

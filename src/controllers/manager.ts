@@ -86,3 +86,24 @@ export function startControllers(client: Client, opts: ControllerManagerOptions 
     },
   };
 }
+
+/**
+ * A cluster component (the shape src/cli/cluster.ts `components` takes) that runs the controller
+ * manager over HTTPS against the cluster's own API. Structural, so controllers don't import cli.
+ */
+export function controllerManagerComponent(opts: ControllerManagerOptions = {}) {
+  return {
+    name: 'controller-manager',
+    async start(ctx: { url: string; token: string; caPem: string; log?(msg: string): void }) {
+      const { HttpClient } = await import('../client/http.js');
+      const client = new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem, userAgent: 'ordinal-controller-manager' });
+      const m = startControllers(client, { log: ctx.log ? (s) => ctx.log!(`controllers: ${s}`) : undefined, ...opts });
+      return {
+        async stop() {
+          await m.stop();
+          client.close();
+        },
+      };
+    },
+  };
+}

@@ -11,7 +11,7 @@ import { dns1123Label, listWithMore, nodeName, protocols, qualifiedName, validat
 const addressTypes = ['FQDN', 'IPv4', 'IPv6'];
 const maxEndpoints = 1000;
 const maxAddresses = 100;
-const maxPorts = 20000;
+const maxPorts = 100;
 const maxTopologyLabels = 16;
 const maxHints = 8;
 

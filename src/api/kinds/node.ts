@@ -91,6 +91,10 @@ export const definition: KindDefinition<Node> = {
   subresources: { status: true, other: ['proxy'] },
   openapiName: 'io.k8s.api.core.v1.Node',
   defaults(node) {
+    // v1 conversion keeps the legacy singular podCIDR and podCIDRs in step
+    const spec = node.spec;
+    if (spec?.podCIDR && !spec.podCIDRs?.length) spec.podCIDRs = [spec.podCIDR];
+    else if (spec?.podCIDRs?.length && spec.podCIDR !== spec.podCIDRs[0]) spec.podCIDR = spec.podCIDRs[0];
     // SetDefaults_NodeStatus: allocatable defaults to capacity
     if (node.status?.capacity && !node.status.allocatable) node.status.allocatable = clone(node.status.capacity);
   },

@@ -232,3 +232,8 @@ test('lease: table and validation', () => {
     'Lease.coordination.k8s.io "l" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0',
   );
 });
+
+test('node: podCIDR and podCIDRs are kept in step', () => {
+  assert.deepEqual(ok(node, { metadata: { name: 'a' }, spec: { podCIDR: '10.244.1.0/24' } }).spec?.podCIDRs, ['10.244.1.0/24']);
+  assert.equal(ok(node, { metadata: { name: 'a' }, spec: { podCIDRs: ['10.244.2.0/24'] } }).spec?.podCIDR, '10.244.2.0/24');
+});

@@ -17,6 +17,7 @@ import {
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groupsOf } from './discovery.js';
 import { ResourceHandler, type ApiContext, type ApiResult, type ResourceRequest } from './resources.js';
 import { minimalOpenApiV3Doc, minimalOpenApiV3Index } from './openapi-fallback.js';
+import { reviewKinds, isReview, review } from './reviews.js';
 
 /** Documents served under /openapi (supplied by src/apiserver/openapi.ts when present). */
 export interface OpenApiProvider {
@@ -57,12 +58,15 @@ export class ApiServer {
   readonly server: https.Server;
   readonly handler: ResourceHandler;
   private readonly kinds: KindDefinition[];
+  /** What discovery lists: the stored kinds plus the virtual review resources. */
+  private readonly discoveryKinds: KindDefinition[];
   private readonly openapiCache = new Map<string, { body: string; etag: string }>();
   private readonly sockets = new Set<import('node:stream').Duplex>();
   private readonly watches = new Set<() => void>();
 
   constructor(private readonly opts: ApiServerOptions) {
     this.kinds = opts.ctx.kinds;
+    this.discoveryKinds = [...this.kinds, ...reviewKinds.filter((r) => !this.kinds.some((k) => k.group === r.group && k.plural === r.plural))];
     this.handler = new ResourceHandler(opts.ctx);
     this.server = https.createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, keepAliveTimeout: 30_000 }, (req, res) => {
       this.serve(req, res).catch((e) => this.fail(res, e));
@@ -153,25 +157,25 @@ export class ApiServer {
     req.resume();
     const agg = wantsAggregatedDiscovery(p.accept);
     if (agg) {
-      return this.send(res, 200, aggregatedDiscovery(this.kinds, which, agg), { 'Content-Type': aggregatedContentType(agg), Vary: 'Accept' });
+      return this.send(res, 200, aggregatedDiscovery(this.discoveryKinds, which, agg), { 'Content-Type': aggregatedContentType(agg), Vary: 'Accept' });
     }
     checkAcceptable(p.accept);
     if (which === 'api') return this.send(res, 200, apiVersions(req.headers.host ?? '127.0.0.1'), { Vary: 'Accept' });
-    return this.send(res, 200, apiGroupList(this.kinds), { Vary: 'Accept' });
+    return this.send(res, 200, apiGroupList(this.discoveryKinds), { Vary: 'Accept' });
   }
 
   private groupDiscovery(res: ServerResponse, info: RequestInfo): void {
-    const groups = groupsOf(this.kinds);
+    const groups = groupsOf(this.discoveryKinds);
     if (info.prefix === 'api') {
       if (!info.version) return this.send(res, 200, apiVersions('127.0.0.1'));
       if (!groups.some((g) => g.name === '' && g.versions.includes(info.version))) throw errors.noResource();
-      return this.send(res, 200, apiResourceList(this.kinds, '', info.version));
+      return this.send(res, 200, apiResourceList(this.discoveryKinds, '', info.version));
     }
     const g = groups.find((x) => x.name === info.group && x.name !== '');
     if (!g) throw errors.noResource();
     if (!info.version) return this.send(res, 200, apiGroup(g));
     if (!g.versions.includes(info.version)) throw errors.noResource();
-    return this.send(res, 200, apiResourceList(this.kinds, info.group, info.version));
+    return this.send(res, 200, apiResourceList(this.discoveryKinds, info.group, info.version));
   }
 
   // ---- OpenAPI ----
@@ -299,6 +303,13 @@ export class ApiServer {
   private async resource(req: IncomingMessage, res: ServerResponse, p: Parsed, info: RequestInfo): Promise<void> {
     const method = req.method ?? 'GET';
     if (!['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) { req.resume(); throw errors.methodNotAllowed(); }
+    if (isReview(info.group, info.version, info.resource) && !this.kinds.some((k) => k.group === info.group && k.plural === info.resource)) {
+      if (method !== 'POST' || info.name !== undefined) { req.resume(); throw errors.methodNotAllowed(); }
+      parseCommonQuery(p.url.searchParams);
+      const d = this.decodeBody(await this.readBody(req), req.headers['content-type'], false);
+      const r = review(info.group, info.resource, d.body, p.user!);
+      return this.send(res, r.code, r.body);
+    }
     // Group/version must exist before the resource (404 either way, as upstream).
     const kind = this.findKind(info);
     const sub = info.subresource?.split('/')[0];

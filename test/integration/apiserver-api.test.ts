@@ -516,3 +516,15 @@ test('deleting a namespace marks it Terminating, empties it, then removes it', a
   assert.equal((await c.req('GET', `${NW}/a`)).status, 404);
   assert.equal((await c.req('GET', '/api/v1/namespaces/doomed/configmaps/cm')).status, 404);
 });
+
+test('auth reviews: can-i is allowed (no RBAC yet), whoami names the admin, listed in discovery', async () => {
+  const r = await c.req('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'create', resource: 'pods', namespace: 'default' } } });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.status.allowed, true);
+  const w = await c.req('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  assert.equal(w.json.status.userInfo.username, 'admin');
+  const get = await c.req('GET', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
+  assert.equal(get.status, 405);
+  const disc = await c.req('GET', '/apis/authorization.k8s.io/v1');
+  assert.ok(disc.json.resources.some((x: any) => x.name === 'selfsubjectaccessreviews' && x.verbs.includes('create')));
+});

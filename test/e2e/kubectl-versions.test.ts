@@ -76,6 +76,32 @@ describe('other kubectl versions', () => {
       assert.equal(r.stdout, '2');
     });
 
+    test(`kubectl 1.${minor}: patch, scale, label, get -w`, { skip }, async () => {
+      const w = c.kubectlStream(['get', 'sts', '-w', '-n', ns], { bin });
+      try {
+        await w.waitFor(/^web\s+0\/2\s+\S+\s*$/m);
+        let r = await k(['patch', 'sts', 'web', '-n', ns, '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"registry.k8s.io/nginx-slim:0.27"}]}}}}']);
+        ok(r);
+        assert.equal(r.stdout, 'statefulset.apps/web patched\n');
+        r = await k(['scale', 'sts', 'web', '-n', ns, '--replicas=3']);
+        ok(r);
+        assert.equal(r.stdout, 'statefulset.apps/web scaled\n');
+        await w.waitFor(/^web\s+0\/3\s+\S+\s*$/m);
+        r = await k(['label', 'sts', 'web', '-n', ns, 'version=1.' + minor]);
+        ok(r);
+        assert.equal(r.stdout, 'statefulset.apps/web labeled\n');
+        r = await k(['get', 'sts', 'web', '-n', ns, '-o', 'json']);
+        ok(r);
+        const o = JSON.parse(r.stdout);
+        assert.equal(o.spec.replicas, 3);
+        assert.equal(o.spec.template.spec.containers[0].image, 'registry.k8s.io/nginx-slim:0.27');
+        assert.equal(o.spec.template.spec.containers[0].volumeMounts[0].name, 'www');
+        assert.equal(o.metadata.labels.version, `1.${minor}`);
+      } finally {
+        await w.stop();
+      }
+    });
+
     test(`kubectl 1.${minor}: delete`, { skip }, async () => {
       let r = await k(['delete', 'sts', 'web', 'applied', '-n', ns]);
       ok(r);

@@ -3,11 +3,20 @@
 import type { Component, ClusterContext } from './cluster.js';
 import { HttpClient } from '../client/http.js';
 import type { Client } from '../client/types.js';
+import { R } from '../client/types.js';
+import { isApiError } from '../machinery/errors.js';
+
+/** The tenth address of the default service range (10.96.0.0/12), as kubeadm picks it. */
+export const KUBE_DNS_IP = '10.96.0.10';
 import { startEndpointsController } from '../controllers/endpoints/controller.js';
 import { startScheduler } from '../scheduler/scheduler.js';
 import { DnsServer } from '../dns/server.js';
 import { feedIndex } from '../dns/feed.js';
 import { parseHostPort } from './cluster.js';
+import { startGarbageCollector } from '../controllers/gc/controller.js';
+import { startVolumeController } from '../controllers/volumes/controller.js';
+import { controllerManagerComponent } from '../controllers/manager.js';
+import { join } from 'node:path';
 
 export function clientFor(ctx: ClusterContext): Client {
   return new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem });
@@ -29,6 +38,30 @@ export const schedulerComponent: Component = {
   },
 };
 
+/**
+ * The `kube-dns` Service users expect in kube-system (the tenth address of the service range,
+ * ports 53/UDP `dns` and 53/TCP `dns-tcp`), as kubeadm installs it.
+ */
+export async function ensureKubeDnsService(client: Client, log: (m: string) => void): Promise<void> {
+  try {
+    await client.create(R.services, 'kube-system', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' } },
+      spec: {
+        clusterIP: KUBE_DNS_IP,
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+        ],
+        selector: { 'k8s-app': 'kube-dns' },
+      },
+    });
+  } catch (e) {
+    if (!isApiError(e, 'AlreadyExists')) log(`dns: creating the kube-dns Service: ${(e as Error).message}`);
+  }
+}
+
 /** Cluster DNS on --dns HOST:PORT (default 127.0.0.1 on a free port), fed by informers. */
 export const dnsComponent: Component = {
   name: 'dns',
@@ -36,6 +69,7 @@ export const dnsComponent: Component = {
     const { host, port } = ctx.opts.dns ? parseHostPort(ctx.opts.dns, 53) : { host: '127.0.0.1', port: 0 };
     const server = new DnsServer({ host, port, log: ctx.log, upstreams: process.env.ORDINAL_DNS_UPSTREAMS !== undefined ? process.env.ORDINAL_DNS_UPSTREAMS.split(',').filter(Boolean) : undefined });
     await server.start();
+    await ensureKubeDnsService(clientFor(ctx), ctx.log);
     const feed = feedIndex(clientFor(ctx), server.index, (e) => ctx.log(`dns feed: ${(e as Error).message}`));
     ctx.log(`cluster DNS listening on ${server.address.host}:${server.address.port} (udp+tcp)`);
     return {
@@ -47,4 +81,31 @@ export const dnsComponent: Component = {
   },
 };
 
-export const defaultComponents: Component[] = [endpointsComponent, schedulerComponent, dnsComponent];
+export const gcComponent: Component = {
+  name: 'garbage-collector',
+  garbageCollector: true,
+  async start(ctx) {
+    const gc = startGarbageCollector(clientFor(ctx), ctx.kinds, { log: ctx.log });
+    return { stop: () => gc.stop() };
+  },
+};
+
+export const volumesComponent: Component = {
+  name: 'volume-controller',
+  async start(ctx) {
+    const v = startVolumeController(clientFor(ctx), { volumeRoot: join(ctx.dataDir, 'volumes'), log: ctx.log });
+    return { stop: () => v.stop() };
+  },
+};
+
+/** Everything `ordinal up` runs by default, in start order. */
+export function defaultComponents(): Component[] {
+  return [
+    gcComponent,
+    volumesComponent,
+    endpointsComponent,
+    controllerManagerComponent({ leaderElection: {} }) as Component,
+    schedulerComponent,
+    dnsComponent,
+  ];
+}

@@ -1,6 +1,7 @@
 // `ordinal up`: runs the whole cluster in the foreground until SIGINT/SIGTERM.
 import { defaultDataDir } from './paths.js';
 import { startCluster, type ClusterOptions } from './cluster.js';
+import { defaultComponents } from './components.js';
 
 export { startCluster, components, type Cluster, type ClusterOptions, type ClusterContext, type Component } from './cluster.js';
 
@@ -68,6 +69,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
   opts.log = log;
+  opts.components ??= defaultComponents();
   const t0 = Date.now();
   let cluster;
   try {

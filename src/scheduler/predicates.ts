@@ -126,8 +126,8 @@ export function nodeRejection(pod: Pod, node: Node, onNode: Pod[], volumes?: Vol
 
 /** Upstream's FitError text: `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) .... preemption: …`. */
 export function fitErrorMessage(total: number, reasons: Record<string, number>, podLevel?: string): string {
-  if (podLevel) return `0/${total} nodes are available: ${podLevel}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
   if (total === 0) return 'no nodes available to schedule pods';
+  if (podLevel) return `0/${total} nodes are available: ${podLevel}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
   const parts = Object.entries(reasons).map(([r, n]) => `${n} ${r}`).sort();
   return `0/${total} nodes are available: ${parts.join(', ')}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
 }

@@ -46,6 +46,9 @@ export function startScheduler(client: Client, opts: { log?: (m: string) => void
   nodes.addHandlers({ add: enqueueAllPending, update: enqueueAllPending });
   pvcs.addHandlers({ add: enqueueAllPending, update: enqueueAllPending });
 
+  const defaultClassName = () =>
+    classes.list().find((c) => c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')?.metadata.name;
+
   function volumeCheck(pod: Pod): VolumeCheck {
     const ns = pod.metadata?.namespace ?? 'default';
     const claims = (pod.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter(Boolean) as string[];
@@ -59,7 +62,8 @@ export function startScheduler(client: Client, opts: { log?: (m: string) => void
         if (pv) nodeAffinityOf.push(pv);
         continue;
       }
-      const className = pvc.spec?.storageClassName;
+      // A claim without a class is about to get the default one (admission/volume controller).
+      const className = pvc.spec?.storageClassName ?? defaultClassName();
       const sc = className ? as<StorageClass | undefined>(classes.get(undefined, className)) : undefined;
       if (!sc || (sc.volumeBindingMode ?? 'Immediate') === 'Immediate') return { podLevel: 'pod has unbound immediate PersistentVolumeClaims' };
     }

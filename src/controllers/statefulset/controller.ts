@@ -246,7 +246,19 @@ export class StatefulSetController {
         await this.client.create(R.persistentvolumeclaims, c.metadata.namespace, asKube(c));
         ctx.emit(claimEvent(c.metadata.name!, podName, ctx.set.metadata.name!));
       } catch (e) {
-        if (!isApiError(e, 'AlreadyExists')) ctx.emit(claimEvent(c.metadata.name!, podName, ctx.set.metadata.name!, errText(e)));
+        if (isApiError(e, 'AlreadyExists')) {
+          // Usually our own cache lagging behind our previous sync: the claim is there, which is
+          // all the pod needs, unless it is on its way out.
+          try {
+            const cur = await this.client.get(R.persistentvolumeclaims, c.metadata.namespace, c.metadata.name!);
+            if (!cur.metadata.deletionTimestamp) continue;
+            errs.push(`pvc ${c.metadata.name} is being deleted`);
+          } catch (e2) {
+            errs.push(errText(e2));
+          }
+          continue;
+        }
+        ctx.emit(claimEvent(c.metadata.name!, podName, ctx.set.metadata.name!, errText(e)));
         errs.push(errText(e));
       }
     }

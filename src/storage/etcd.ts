@@ -13,7 +13,7 @@ import { StoreError } from './store.js';
 import { ETCD_PROTO } from './etcd/proto.js';
 
 export interface EtcdStoreOptions {
-  /** Client URLs (`http://127.0.0.1:2379`); the first is used. */
+  /** Client URLs (`http://127.0.0.1:2379`). Several IP endpoints fail over in order; with host names only the first is used. */
   endpoints: string[];
   /** Per-request deadline (default 10 s). */
   timeoutMs?: number;
@@ -61,9 +61,7 @@ export class EtcdStore implements Store {
   private closed = false;
 
   constructor(opts: EtcdStoreOptions) {
-    const first = opts.endpoints[0];
-    if (!first) throw new Error('etcd: no endpoints');
-    const target = first.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+    const target = grpcTarget(opts.endpoints);
     const pkg = etcdPackage().etcdserverpb as grpc.GrpcObject;
     const channelOpts = { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': 8 * 1024 * 1024 };
     const KV = pkg.KV as grpc.ServiceClientConstructor;
@@ -327,6 +325,15 @@ function mapError(err: grpc.ServiceError): StoreError {
   if (/required revision has been compacted/.test(msg)) return new StoreError('Compacted', `etcd: ${msg}`);
   if (/future revision/.test(msg)) return new StoreError('Unavailable', `etcd: ${msg}`);
   return new StoreError('Unavailable', `etcd: ${msg}`);
+}
+
+/** gRPC target for the endpoints: one host:port, or an `ipv4:`/`ipv6:` address list (pick-first failover). */
+function grpcTarget(endpoints: string[]): string {
+  const hosts = endpoints.map((e) => e.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '')).filter(Boolean);
+  if (!hosts.length) throw new Error('etcd: no endpoints');
+  if (hosts.length > 1 && hosts.every((h) => /^\d+\.\d+\.\d+\.\d+:\d+$/.test(h))) return `ipv4:${hosts.join(',')}`;
+  if (hosts.length > 1 && hosts.every((h) => /^\[[0-9a-fA-F:]+\]:\d+$/.test(h))) return `ipv6:${hosts.join(',')}`;
+  return hosts[0]!;
 }
 
 /** range_end covering every key with this prefix: the prefix with its last byte incremented. */

@@ -279,9 +279,13 @@ export class WatchCache {
     for (const e of events) {
       if (e.revision <= this.rev) continue;
       if (e.type === 'delete') {
-        if (this.items.delete(e.key)) this.sortedKeys = undefined;
+        if (this.items.delete(e.key) && this.sortedKeys) {
+          const i = lowerBound(this.sortedKeys, e.key);
+          if (this.sortedKeys[i] === e.key) this.sortedKeys.splice(i, 1);
+        }
       } else {
-        if (!this.items.has(e.key)) this.sortedKeys = undefined;
+        // keep the sorted key index up to date in place (a splice, not a re-sort per change)
+        if (!this.items.has(e.key) && this.sortedKeys) this.sortedKeys.splice(lowerBound(this.sortedKeys, e.key), 0, e.key);
         this.items.set(e.key, { key: e.key, value: e.value, createRevision: e.createRevision, modRevision: e.revision });
       }
       this.window.push(e);

@@ -81,6 +81,18 @@ function validateUpdate(pvc: PersistentVolumeClaim, old: PersistentVolumeClaim):
   return errs;
 }
 
+/** upstream NormalizeDataSources (AnyVolumeDataSource): dataSource and dataSourceRef mirror each other. */
+export function normalizeDataSources(spec: PersistentVolumeClaimSpec | undefined): void {
+  if (!spec) return;
+  if (spec.dataSource && !spec.dataSourceRef) {
+    const { apiGroup, kind, name } = spec.dataSource;
+    spec.dataSourceRef = { ...(apiGroup !== undefined ? { apiGroup } : {}), kind, name };
+  } else if (spec.dataSourceRef && !spec.dataSource && !spec.dataSourceRef.namespace) {
+    const { apiGroup, kind, name } = spec.dataSourceRef;
+    spec.dataSource = { ...(apiGroup !== undefined ? { apiGroup } : {}), kind, name };
+  }
+}
+
 /** upstream GetPersistentVolumeClaimClass: the beta annotation wins over spec.storageClassName. */
 export function claimClass(pvc: PersistentVolumeClaim): string {
   return pvc.metadata.annotations?.[BetaStorageClassAnnotation] ?? pvc.spec?.storageClassName ?? '';
@@ -100,7 +112,13 @@ export const definition: KindDefinition<PersistentVolumeClaim> = {
     if (pvc.status && !pvc.status.phase) pvc.status.phase = 'Pending';
   },
   // Upstream clears status on create; decoding then defaults the phase to Pending.
-  prepare: standardPrepare<PersistentVolumeClaim>({ status: true, initialStatus: () => ({ phase: 'Pending' }) }),
+  prepare: standardPrepare<PersistentVolumeClaim>({
+    status: true,
+    initialStatus: () => ({ phase: 'Pending' }),
+    extra: (pvc, old, ctx) => {
+      if (ctx.operation === 'create' || !old) normalizeDataSources(pvc.spec);
+    },
+  }),
   validate(pvc, old, ctx) {
     const errs = validateMeta(pvc, old, { namespaced: true, nameValidator: nameIsDNSSubdomain });
     if (ctx.operation === 'status') return errs;

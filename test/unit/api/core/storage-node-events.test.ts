@@ -237,3 +237,10 @@ test('node: podCIDR and podCIDRs are kept in step', () => {
   assert.deepEqual(ok(node, { metadata: { name: 'a' }, spec: { podCIDR: '10.244.1.0/24' } }).spec?.podCIDRs, ['10.244.1.0/24']);
   assert.equal(ok(node, { metadata: { name: 'a' }, spec: { podCIDRs: ['10.244.2.0/24'] } }).spec?.podCIDR, '10.244.2.0/24');
 });
+
+test('pvc: dataSource and dataSourceRef mirror each other on create', () => {
+  const o = ok(pvc, { ...claim, spec: { ...claim.spec, dataSource: { kind: 'PersistentVolumeClaim', name: 'src' } } });
+  assert.deepEqual(o.spec?.dataSourceRef, { kind: 'PersistentVolumeClaim', name: 'src' });
+  const r = ok(pvc, { ...claim, spec: { ...claim.spec, dataSourceRef: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'snap' } } });
+  assert.deepEqual(r.spec?.dataSource, { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'snap' });
+});

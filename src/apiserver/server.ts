@@ -32,6 +32,11 @@ export interface OpenApiProvider {
 /** Handler for streaming pod subresources (log, exec, attach, portforward), installed by a node agent. */
 export type ConnectHandler = (info: RequestInfo, req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
 
+/** Handler for HTTP upgrades (WebSocket / SPDY exec, attach, portforward); true when it took the socket. */
+export type UpgradeHandler = (info: RequestInfo, req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => Promise<boolean> | boolean;
+
+const CONNECT_SUBRESOURCES = ['log', 'exec', 'attach', 'portforward', 'proxy'];
+
 export interface ApiServerOptions {
   ctx: ApiContext;
   tls: { certPem: string; keyPem: string };
@@ -44,6 +49,8 @@ export interface ApiServerOptions {
   log?(msg: string): void;
   /** Extra handlers tried for pod log/exec/attach/portforward before the default error. */
   connect?: ConnectHandler[];
+  /** Handlers tried for upgrade requests (exec/attach/portforward) before the default error. */
+  upgrade?: UpgradeHandler[];
 }
 
 const DEFAULT_MAX_BODY = 3 * 1024 * 1024; // upstream's 3 MiB request limit
@@ -74,6 +81,10 @@ export class ApiServer {
     this.server.requestTimeout = 0; // watches are long-lived
     this.server.headersTimeout = 60_000;
     this.server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
+    this.server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+      socket.on('error', () => {});
+      this.serveUpgrade(req, socket, head).catch((e) => this.failSocket(socket, e));
+    });
     this.server.on('tlsClientError', () => { /* bad handshakes are the client's problem */ });
     this.server.on('clientError', (_e, sock) => { try { sock.end('HTTP/1.1 400 Bad Request\r\n\r\n'); } catch { /* gone */ } });
   }
@@ -119,6 +130,30 @@ export class ApiServer {
     try {
       this.send(res, status.code, status);
     } catch { /* connection gone */ }
+  }
+
+  /** Writes a Status as a plain HTTP response on a socket that asked for an upgrade. */
+  private failSocket(socket: import('node:stream').Duplex, e: unknown): void {
+    const status: Status = e instanceof ApiError ? e.status : errors.internal((e as Error)?.message ?? String(e)).status;
+    const body = JSON.stringify(status);
+    const reason = status.reason || 'Error';
+    try {
+      socket.end(`HTTP/1.1 ${status.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    } catch { /* gone */ }
+  }
+
+  private async serveUpgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    if (!this.opts.auth.authenticate(req.headers.authorization)) throw errors.unauthorized();
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    if (!info.isResourceRequest) throw errors.badRequest('upgrade is only supported on pod exec, attach and portforward');
+    const kind = this.findKind(info);
+    const sub = info.subresource?.split('/')[0];
+    if (!sub || !CONNECT_SUBRESOURCES.includes(sub)) throw errors.badRequest(`upgrade is not supported on ${info.resource}${info.subresource ? '/' + info.subresource : ''}`);
+    for (const h of this.opts.upgrade ?? []) if (await h(info, req, socket, head)) return;
+    // No node agent took it: answer what the subresource answers without one (e.g. no host assigned).
+    await this.handler.handle({ info: { ...info, verb: 'get' }, kind, query: parseCommonQuery(new URLSearchParams()) });
+    throw errors.badRequest(`${sub} is not supported yet`);
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -313,8 +348,12 @@ export class ApiServer {
     // Group/version must exist before the resource (404 either way, as upstream).
     const kind = this.findKind(info);
     const sub = info.subresource?.split('/')[0];
-    if (sub && ['log', 'exec', 'attach', 'portforward', 'proxy'].includes(sub)) {
+    if (sub && CONNECT_SUBRESOURCES.includes(sub) && info.name !== undefined) {
       for (const h of this.opts.connect ?? []) if (await h(info, req, res)) return;
+      // No node agent serves it yet: the handler answers with the reason (bodies are not read).
+      req.resume();
+      const result = await this.handler.handle({ info, kind, query: parseCommonQuery(p.url.searchParams) });
+      return this.write(req, res, result);
     }
     const query = parseCommonQuery(p.url.searchParams);
     checkAcceptable(p.accept);

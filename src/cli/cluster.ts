@@ -9,7 +9,7 @@ import type { Store } from '../storage/store.js';
 import { MemoryStore } from '../storage/memory.js';
 import { SqliteStore } from '../storage/sqlite.js';
 import { startCompactor, type Compactor } from '../storage/compactor.js';
-import { ApiServer, type OpenApiProvider, type ConnectHandler } from '../apiserver/server.js';
+import { ApiServer, type OpenApiProvider, type ConnectHandler, type UpgradeHandler } from '../apiserver/server.js';
 import { ResourceHandler, type ApiContext } from '../apiserver/resources.js';
 import { loadOrCreateTls } from '../apiserver/certs.js';
 import { loadOrCreateToken, TokenAuthenticator } from '../apiserver/auth.js';
@@ -57,8 +57,10 @@ export interface ClusterContext {
   handler: ResourceHandler;
   apiServer: ApiServer;
   log(msg: string): void;
-  /** Registers a handler for pod log/exec/attach/portforward (the node agent). */
+  /** Registers a handler for pod log (and other plain-HTTP connect requests) — the node agent. */
   addConnectHandler(h: ConnectHandler): void;
+  /** Registers a handler for upgrade requests: exec/attach/portforward over WebSocket or SPDY. */
+  addUpgradeHandler(h: UpgradeHandler): void;
 }
 
 export interface Component {
@@ -183,6 +185,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     log,
   };
   const connect: ConnectHandler[] = [];
+  const upgrade: UpgradeHandler[] = [];
   const api: ApiServer = new ApiServer({
     ctx,
     tls,
@@ -193,6 +196,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     decodeProtobuf: decodeProtobufObject,
     log,
     connect,
+    upgrade,
   });
   let addr;
   try {
@@ -226,6 +230,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const cctx: ClusterContext = {
       opts, url, token, caPem: tls.caPem, kubeconfigPath: kcPath, dataDir: opts.dataDir, kinds, handler: api.handler, apiServer: api, log,
       addConnectHandler: (h) => connect.push(h),
+      addUpgradeHandler: (h) => upgrade.push(h),
     };
     for (const c of comps) {
       const h = await c.start(cctx);

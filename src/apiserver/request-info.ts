@@ -57,7 +57,7 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     rest = rest.slice(1);
   }
   // /namespaces/{ns}/{resource}/... — but /namespaces and /namespaces/{name}[/status|finalize] are the namespace resource.
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
+  if (rest[0] === 'namespaces' && rest.length >= 3 && rest[2] !== 'status' && rest[2] !== 'finalize') {
     info.namespace = rest[1];
     rest = rest.slice(2);
   }

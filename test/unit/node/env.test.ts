@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pod, Service, ConfigMap, Secret } from 'kubernetes-types/core/v1.js';
+import type { Pod, Service, ConfigMap, Secret, ServicePort } from 'kubernetes-types/core/v1.js';
 import { containerEnv, serviceEnv, expand, expandCommand, resourceValue, ContainerConfigError, type EnvSources } from '../../../src/node/env.js';
 
-const svc = (name: string, ns: string, ip: string, ports: Service['spec'] extends infer S ? NonNullable<S>['ports'] : never): Service =>
+const svc = (name: string, ns: string, ip: string, ports: ServicePort[]): Service =>
   ({ metadata: { name, namespace: ns }, spec: { clusterIP: ip, ports } });
 
 const services = [

@@ -27,7 +27,7 @@ function input(p: Pod, containers: Record<string, ContainerView>, extra: Partial
   return { pod: p, now, runtime: 'sim', hostIPs: ['192.168.1.5'], podIPs: [], sandboxReady: false, containers, initContainers: {}, ...extra };
 }
 
-const cells = (p: Pod, status: Pod['status']) => podStatusCells({ ...p, status }, now);
+const cells = (p: Pod, status: Pod['status']) => podStatusCells({ ...p, status } as Parameters<typeof podStatusCells>[0], now);
 
 test('before the sandbox: Pending with ContainerCreating, shown as ContainerCreating 0/1', () => {
   const p = pod();
@@ -137,5 +137,5 @@ test('image pull failure and config errors are waiting reasons; admission reject
 test('a deleting pod shows Terminating', () => {
   const p = pod();
   const s = computePodStatus(input(p, { nginx: view({ current: rt('nginx', 'CONTAINER_RUNNING', { startedAt: T0 }), ready: true, started: true }) }, { podIPs: ['10.244.0.2'], sandboxReady: true }));
-  assert.equal(podStatusCells({ ...p, metadata: { ...p.metadata, deletionTimestamp: '2026-01-01T00:00:09Z' }, status: s }, now).reason, 'Terminating');
+  assert.equal(podStatusCells({ ...p, metadata: { ...p.metadata, deletionTimestamp: '2026-01-01T00:00:09Z' }, status: s } as Parameters<typeof podStatusCells>[0], now).reason, 'Terminating');
 });

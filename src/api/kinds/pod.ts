@@ -167,9 +167,14 @@ function readinessGates(pod: Pod): string {
   return `${trueCount}/${gates.length}`;
 }
 
+/** status.podIPs[0] as upstream reads it; status.podIP when a writer set only that (kubelets set both). */
+export function firstPodIP(pod: Pod): string {
+  return pod.status?.podIPs?.[0]?.ip || pod.status?.podIP || '';
+}
+
 export function podTableRow(pod: Pod, now: Date): unknown[] {
   const { ready, reason, restarts } = podStatusCells(pod, now);
-  const ip = pod.status?.podIPs?.[0]?.ip || '<none>';
+  const ip = firstPodIP(pod) || '<none>';
   return [
     pod.metadata.name, ready, reason, restarts, age(pod, now),
     ip, pod.spec?.nodeName || '<none>', pod.status?.nominatedNodeName || '<none>', readinessGates(pod),
@@ -226,7 +231,7 @@ export const definition: KindDefinition<Pod> = {
     'spec.serviceAccountName': (p) => p.spec?.serviceAccountName ?? '',
     'spec.hostNetwork': (p) => String(p.spec?.hostNetwork === true),
     'status.phase': (p) => p.status?.phase ?? '',
-    'status.podIP': (p) => p.status?.podIPs?.[0]?.ip ?? '',
+    'status.podIP': (p) => firstPodIP(p),
     'status.nominatedNodeName': (p) => p.status?.nominatedNodeName ?? '',
   },
   gracefulDeletion: podGracePeriod,

@@ -32,9 +32,14 @@ export function parsePointer(pointer: string): string[] {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+// Indices as evanphx/json-patch v4 reads them (strconv.Atoi; negative counts from the end).
 function arrayIndex(token: string, len: number, forInsert: boolean): number {
-  if (!/^(0|[1-9][0-9]*)$/.test(token)) throw patchApplyError(`Unable to access invalid index: ${token}: invalid index referenced`);
-  const i = Number(token);
+  if (!/^[+-]?[0-9]+$/.test(token)) throw patchApplyError(`Unable to access invalid index: ${token}: invalid index referenced`);
+  let i = Number(token);
+  if (i < 0) {
+    if (i < -len) throw patchApplyError(`Unable to access invalid index: ${i}: invalid index referenced`);
+    i += len;
+  }
   if (i > len || (!forInsert && i === len)) throw patchApplyError(`Unable to access invalid index: ${i}: invalid index referenced`);
   return i;
 }
@@ -103,9 +108,9 @@ function replace(doc: Json, path: string, value: Json): Json {
   return doc;
 }
 
-function requireString(op: Op, key: 'path' | 'from', i: number): string {
+function requireString(op: Op, key: 'path' | 'from'): string {
   const v = op[key];
-  if (typeof v !== 'string') throw errors.badRequest(`json patch operation ${i} (${op.op}) is missing a string "${key}"`);
+  if (typeof v !== 'string') throw patchApplyError(`${op.op} operation failed to decode ${key}: missing value`);
   return v;
 }
 
@@ -126,22 +131,21 @@ export function decodeJsonPatch(patch: unknown): Op[] {
 export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
   const ops = decodeJsonPatch(patch);
   let out: Json = clone(doc);
-  ops.forEach((op, i) => {
+  ops.forEach((op) => {
     switch (op.op) {
       case 'add':
-        if (!('value' in op)) throw errors.badRequest(`json patch operation ${i} (add) is missing "value"`);
-        out = add(out, requireString(op, 'path', i), clone(op.value));
+        // A missing value is null, as upstream's json-patch library reads it.
+        out = add(out, requireString(op, 'path'), clone(op.value ?? null));
         break;
       case 'remove':
-        out = remove(out, requireString(op, 'path', i));
+        out = remove(out, requireString(op, 'path'));
         break;
       case 'replace':
-        if (!('value' in op)) throw errors.badRequest(`json patch operation ${i} (replace) is missing "value"`);
-        out = replace(out, requireString(op, 'path', i), clone(op.value));
+        out = replace(out, requireString(op, 'path'), clone(op.value ?? null));
         break;
       case 'move': {
-        const from = requireString(op, 'from', i);
-        const path = requireString(op, 'path', i);
+        const from = requireString(op, 'from');
+        const path = requireString(op, 'path');
         if (path !== from && path.startsWith(from + '/')) throw patchApplyError(`move operation does not apply: ${path} is a child of ${from}`);
         const v = getAt(out, from, 'move');
         out = remove(out, from);
@@ -149,23 +153,37 @@ export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
         break;
       }
       case 'copy': {
-        const v = getAt(out, requireString(op, 'from', i), 'copy');
-        out = add(out, requireString(op, 'path', i), clone(v));
+        const v = getAt(out, requireString(op, 'from'), 'copy');
+        out = add(out, requireString(op, 'path'), clone(v));
         break;
       }
       case 'test': {
-        const path = requireString(op, 'path', i);
-        let cur: Json;
-        try {
-          cur = getAt(out, path, 'test');
-        } catch {
-          throw patchApplyError(`testing value ${path} failed: test failed`);
+        const path = requireString(op, 'path');
+        // A missing member compares as null (upstream's library does the same); a missing parent fails.
+        let cur: Json = null;
+        const tokens = parsePointer(path);
+        if (tokens.length === 0) cur = out;
+        else {
+          let parent: Json;
+          try {
+            parent = parentOf(out, tokens, 'test', path);
+          } catch {
+            throw patchApplyError(`test operation does not apply: is missing path: ${path}: missing value`);
+          }
+          const last = tokens[tokens.length - 1]!;
+          if (Array.isArray(parent)) {
+            try {
+              cur = parent[arrayIndex(last, parent.length, false)];
+            } catch {
+              cur = null;
+            }
+          } else cur = Object.hasOwn(parent as object, last) ? (parent as Record<string, unknown>)[last] : null;
         }
-        if (!deepEqual(cur, op.value ?? null)) throw patchApplyError(`testing value ${path} failed: test failed`);
+        if (!deepEqual(cur ?? null, op.value ?? null)) throw patchApplyError(`testing value ${path} failed: test failed`);
         break;
       }
       default:
-        throw patchApplyError(`Unexpected kind: ${op.op}`);
+        throw patchApplyError(`Unexpected kind: ${op.op}: unknown object type`);
     }
   });
   return out;

@@ -391,11 +391,13 @@ test('json patch: failures are 422 with upstream-like causes; malformed is 400',
   apiErr(() => applyJsonPatch(doc, [{ op: 'replace', path: '/spec/nope', value: 1 }]), 422, /replace operation does not apply: doc is missing key: \/spec\/nope: missing value/);
   apiErr(() => applyJsonPatch(doc, [{ op: 'add', path: '/nope/deeper', value: 1 }]), 422, /add operation does not apply: doc is missing path: "\/nope\/deeper": missing value/);
   apiErr(() => applyJsonPatch(doc, [{ op: 'add', path: '/spec/list/5', value: 1 }]), 422, /invalid index referenced/);
-  apiErr(() => applyJsonPatch(doc, [{ op: 'replace', path: '/spec/list/01', value: 1 }]), 422, /invalid index referenced/);
-  apiErr(() => applyJsonPatch(doc, [{ op: 'frob', path: '/a' }]), 422, /Unexpected kind: frob/);
+  apiErr(() => applyJsonPatch(doc, [{ op: 'replace', path: '/spec/list/x', value: 1 }]), 422, /invalid index referenced/);
+  apiErr(() => applyJsonPatch(doc, [{ op: 'remove', path: '/spec/list/-2' }]), 422, /Unable to access invalid index: -2: invalid index referenced/);
+  assert.deepEqual(applyJsonPatch({ l: [1, 2, 3] }, [{ op: 'remove', path: '/l/-1' }, { op: 'replace', path: '/l/01', value: 9 }]), { l: [1, 9] });
+  apiErr(() => applyJsonPatch(doc, [{ op: 'frob', path: '/a' }]), 422, /Unexpected kind: frob: unknown object type/);
   apiErr(() => applyJsonPatch(doc, { op: 'add' }), 400, /cannot unmarshal object/);
-  apiErr(() => applyJsonPatch(doc, [{ op: 'add', path: '/a' }]), 400, /missing "value"/);
-  apiErr(() => applyJsonPatch(doc, [{ op: 'remove' }]), 400, /missing a string "path"/);
+  assert.deepEqual(applyJsonPatch({}, [{ op: 'add', path: '/a' }]), { a: null });
+  apiErr(() => applyJsonPatch(doc, [{ op: 'remove' }]), 422, /remove operation failed to decode path: missing value/);
   apiErr(() => applyJsonPatch(doc, ['x']), 400, /not an object/);
   apiErr(() => applyJsonPatch(doc, [{ op: 'move', from: '/spec', path: '/spec/x' }]), 422, /is a child of/);
   const many = Array.from({ length: 10001 }, () => ({ op: 'test', path: '', value: {} }));
@@ -433,4 +435,11 @@ test('json patch: RFC 6902 appendix A examples', () => {
   apiErr(() => applyJsonPatch({ baz: 'qux' }, [{ op: 'test', path: '/baz', value: 'bar' }]), 422, /test failed/);
   apiErr(() => applyJsonPatch({ foo: 'bar' }, [{ op: 'add', path: '/baz/bat', value: 'qux' }]), 422, /missing path/);
   apiErr(() => applyJsonPatch({ '/': 9, '~1': 10 }, [{ op: 'test', path: '/~01', value: '10' }]), 422, /test failed/);
+});
+
+test('json patch: test op on missing members', () => {
+  assert.deepEqual(applyJsonPatch({ a: {} }, [{ op: 'test', path: '/a/missing', value: null }]), { a: {} });
+  apiErr(() => applyJsonPatch({ a: {} }, [{ op: 'test', path: '/a/missing', value: 1 }]), 422, /testing value \/a\/missing failed: test failed/);
+  apiErr(() => applyJsonPatch({}, [{ op: 'test', path: '/x/y', value: 1 }]), 422, /test operation does not apply: is missing path: \/x\/y: missing value/);
+  assert.deepEqual(applyJsonPatch({ a: 1 }, [{ op: 'test', path: '', value: { a: 1 } }]), { a: 1 });
 });

@@ -9,7 +9,7 @@ import type { KindDefinition } from '../kind.js';
 import type { Service, ServicePort } from '../types/core.js';
 import { field, GoValue, type FieldError } from '../../machinery/errors.js';
 import {
-  isDNS1123Label, isDNS1123Subdomain, isValidIP, isValidPortName, isValidPortNum, nameIsDNS1035Label, validateLabels,
+  isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidIP, isValidPortName, isValidPortNum, nameIsDNS1035Label, validateLabels,
 } from '../../machinery/validation.js';
 import { clone } from '../../machinery/object.js';
 import { keepOldSpec, keepOldStatus, validateMeta } from '../strategy.js';
@@ -192,6 +192,7 @@ function validatePort(sp: ServicePort, requireName: boolean, names: Set<string>,
   if (!sp.protocol) errs.push(field.required(`${path}.protocol`));
   else if (!protocols.includes(sp.protocol)) errs.push(field.notSupported(`${path}.protocol`, sp.protocol, protocols));
   errs.push(...validatePortNumOrName(sp.targetPort, `${path}.targetPort`));
+  if (sp.appProtocol) for (const m of isQualifiedName(sp.appProtocol)) errs.push(field.invalid(`${path}.appProtocol`, sp.appProtocol, m));
   return errs;
 }
 

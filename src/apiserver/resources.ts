@@ -521,7 +521,10 @@ export class ResourceHandler {
     if (!kind.namespaced || !namespace) return;
     const nsKind = this.ctx.kinds.find((k) => k.group === '' && k.kind === 'Namespace');
     if (!nsKind) return;
-    const kv = await this.store.get(this.codec.key(nsKind, undefined, namespace)).catch(storeErr);
+    // From the namespaces watch cache (as upstream's admission uses an informer), falling back to
+    // the store for a namespace created a moment ago.
+    const key = this.codec.key(nsKind, undefined, namespace);
+    const kv = (await this.cacheFor(nsKind)?.get(key)) ?? (await this.store.get(key).catch(storeErr));
     if (!kv) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
     const ns = JSON.parse(kv.value) as KubeObject;
     if (ns.metadata.deletionTimestamp) {

@@ -602,6 +602,8 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     else if (waiting) {
       const same = old && old.status === 'True' && old.reason === waiting.reason && old.message === waiting.message;
       conditions = [same ? old! : { type: WAITING_CONDITION, status: 'True', lastTransitionTime: now.toISOString(), reason: waiting.reason, message: waiting.message }];
+      // `kubectl describe sts` prints events, not conditions: say it there too, once per change.
+      if (!same) events.push({ type: 'Normal', reason: 'Waiting', message: waiting.message });
     }
     status = renderStatus({ observedGeneration: set.metadata.generation, counts: c, currentRevision, updateRevision: updateName, collisionCount: collision, conditions });
 

@@ -40,6 +40,8 @@ test('T1: OrderedReady bring-up creates claim then pod, one ordinal at a time, e
   assert.equal(w.pods.has('web-1'), false);
   assert.equal(r2.status.replicas, 1);
   assert.deepEqual(r2.conditions.map((c) => [c.type, c.status, c.reason, c.message]), [[WAITING_CONDITION, 'True', 'PodPending', 'web-1 waits: web-0 is Pending (not scheduled)']]);
+  assert.deepEqual(r2.events, [{ type: 'Normal', reason: 'Waiting', message: 'web-1 waits: web-0 is Pending (not scheduled)' }]);
+  assert.deepEqual(w.sync().events, [], 'the event is recorded once per change, not per sync');
 
   w.unready('web-0');
   w.pods.get('web-0')!.spec!.containers![0]!.readinessProbe = { httpGet: { path: '/', port: 80 } };

@@ -256,7 +256,9 @@ export class EtcdStore implements Store {
       const targets = id === -1 ? [...this.watches.values()] : [this.watches.get(id)];
       for (const t of targets) {
         if (!t || t.done) continue;
-        t.lastRevision = Math.max(t.lastRevision, r.header.revision);
+        // lastRevision is deliberately not advanced: before etcd 3.4.25 a requested progress
+        // notification can overtake events still queued for the watch (etcd#15220), and those
+        // events must still be delivered
         t.cb.onProgress?.(r.header.revision);
       }
       return;

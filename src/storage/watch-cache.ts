@@ -19,6 +19,13 @@ export interface WatchCacheOptions {
   retryDelayMs?: number;
   /** Reports store watch failures and re-lists (default: silent). */
   log?: (msg: string) => void;
+  /**
+   * How listConsistent gets a fresh list: 'progress' waits until the cache caught up with the
+   * store's revision (using progress notifications); 'store' reads the store directly, as upstream
+   * does when etcd's requested progress notifications are not ordered with events (etcd#15220,
+   * fixed in 3.4.25 — Debian ships 3.4.23). Default: 'store' for etcd, 'progress' otherwise.
+   */
+  consistentReads?: 'progress' | 'store';
 }
 
 export interface CacheListOptions {
@@ -62,7 +69,10 @@ interface CacheWatcher {
   prefix: string;
   cb: CacheWatchCallbacks;
   bookmarks: boolean;
+  /** Highest event revision queued (dedupe); bookmarks do not move it. */
   lastRevision: number;
+  /** Highest bookmark sent, so bookmarks never go backwards. */
+  lastBookmark: number;
   queue: StoreEvent[];
   scheduled: boolean;
   done: boolean;
@@ -78,6 +88,8 @@ export class WatchCache {
   /** A watch from any revision >= this can be served from the window. */
   private windowStart = 0;
   private rev = 0;
+  /** Highest revision applied from the list or an event (progress notifications do not move it). */
+  private applied = 0;
   private primed = false;
   private primedWaiters: Array<() => void> = [];
   private storeWatch: WatchHandle | undefined;
@@ -139,6 +151,13 @@ export class WatchCache {
    * from cache): learns the store's revision, then waits until the cache has caught up with it.
    */
   async listConsistent(opts: CacheListOptions = {}, timeoutMs = 3000): Promise<CacheListResult> {
+    if ((this.opts.consistentReads ?? (this.store.kind === 'etcd' ? 'store' : 'progress')) === 'store') {
+      const prefix = this.subPrefix(opts.prefix);
+      const page = await this.store.list(prefix, { limit: opts.limit, startAfter: opts.startAfter });
+      // remaining is exact for a first page; after startAfter it is only known to be >= 1
+      const remaining = !page.more ? 0 : opts.startAfter === undefined ? (await this.store.count(prefix)) - page.items.length : 1;
+      return { items: page.items, revision: page.revision, more: page.more, remaining };
+    }
     await this.whenPrimed();
     await this.waitForRevision(await this.store.currentRevision(), timeoutMs);
     return this.list(opts);
@@ -172,7 +191,7 @@ export class WatchCache {
   watch(fromRevision: number, cb: CacheWatchCallbacks, opts: CacheWatchOptions = {}): CacheWatchHandle {
     const w: CacheWatcher = {
       prefix: this.subPrefix(opts.prefix), cb, bookmarks: !!opts.bookmarks,
-      lastRevision: fromRevision, queue: [], scheduled: false, done: false,
+      lastRevision: fromRevision, lastBookmark: 0, queue: [], scheduled: false, done: false,
     };
     const start = () => {
       if (w.done) return;
@@ -262,6 +281,7 @@ export class WatchCache {
     }
     if (this.closed) return;
     this.rev = revision;
+    this.applied = revision;
     this.window = [];
     this.windowStart = revision;
     this.primed = true;
@@ -277,7 +297,9 @@ export class WatchCache {
   private apply(events: StoreEvent[]): void {
     if (this.closed) return;
     for (const e of events) {
-      if (e.revision <= this.rev) continue;
+      // dedupe against what was applied, not against `rev`: a progress notification that
+      // overtook its events (etcd#15220) must not make the cache drop them
+      if (e.revision <= this.applied) continue;
       if (e.type === 'delete') {
         if (this.items.delete(e.key) && this.sortedKeys) {
           const i = lowerBound(this.sortedKeys, e.key);
@@ -289,7 +311,8 @@ export class WatchCache {
         this.items.set(e.key, { key: e.key, value: e.value, createRevision: e.createRevision, modRevision: e.revision });
       }
       this.window.push(e);
-      this.rev = e.revision;
+      this.applied = e.revision;
+      if (e.revision > this.rev) this.rev = e.revision;
     }
     if (this.window.length > this.windowSize) {
       const drop = this.window.length - this.windowSize;
@@ -343,7 +366,7 @@ export class WatchCache {
       if (!w.bookmarks || w.done) continue;
       const rev = this.rev;
       // a bookmark must never precede events still queued for this watcher
-      this.schedule(w, () => { if (!w.done && rev >= w.lastRevision) { w.lastRevision = rev; w.cb.onBookmark?.(rev); } });
+      this.schedule(w, () => { if (!w.done && rev >= w.lastRevision && rev > w.lastBookmark) { w.lastBookmark = rev; w.cb.onBookmark?.(rev); } });
     }
   }
 

@@ -190,11 +190,39 @@ describe('WatchCache', () => {
   });
 });
 
-/** A Store whose watches can be made to fail on demand. */
+describe('WatchCache with a progress notification that overtakes events (etcd#15220)', () => {
+  it('still applies and delivers the late events', async () => {
+    const inner = new MemoryStore();
+    const flaky = new FlakyStore(inner);
+    const cache = new WatchCache(flaky, P, { bookmarkIntervalMs: 10 });
+    await cache.ready;
+    const w = watcher();
+    cache.watch(await inner.currentRevision(), w.cb, { bookmarks: true });
+    const now = await inner.currentRevision();
+    flaky.earlyProgress(now + 2); // claims revisions up to now+2 were delivered...
+    await tick(30);
+    const a = await inner.create(P + 'ns/a', '{}'); // ...but these arrive afterwards
+    const b = await inner.create(P + 'ns/b', '{}');
+    assert.equal(b.modRevision, now + 2);
+    await until(() => w.events.length >= 2);
+    assert.deepEqual(w.events.map((e) => e.revision), [a.modRevision, b.modRevision]);
+    assert.deepEqual((await cache.list()).items.map((i) => i.key), [P + 'ns/a', P + 'ns/b']);
+    // bookmarks never go backwards
+    const bm = w.bookmarks;
+    assert.deepEqual(bm, [...bm].sort((x, y) => x - y));
+    assert.equal(new Set(bm).size, bm.length);
+    await cache.close();
+  });
+});
+
+/** A Store whose watches can be made to fail, or get a premature progress notification, on demand. */
 class FlakyStore implements Store {
   readonly kind = 'memory' as const;
   private cbs = new Set<{ cb: WatchCallbacks; h: WatchHandle }>();
   constructor(private readonly s: MemoryStore) {}
+  earlyProgress(rev: number) {
+    for (const x of this.cbs) x.cb.onProgress?.(rev);
+  }
   breakWatches(err: StoreError) {
     for (const x of [...this.cbs]) { x.h.cancel(); this.cbs.delete(x); x.cb.onError(err); }
   }

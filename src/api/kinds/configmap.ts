@@ -1,11 +1,11 @@
 // ConfigMap (core/v1). Upstream: ValidateConfigMap / ValidateConfigMapUpdate, printConfigMap.
 import type { KindDefinition } from '../kind.js';
 import type { ConfigMap } from '../types/core.js';
-import { field, type FieldError } from '../../machinery/errors.js';
+import { errors, field, type FieldError } from '../../machinery/errors.js';
 import { deepEqual, nameIsDNSSubdomain } from '../../machinery/validation.js';
 import { standardPrepare, validateMeta } from '../strategy.js';
 import { age, ageColumn, nameColumn } from '../printers.js';
-import { isConfigMapKey } from './core-validation.js';
+import { base64ErrorOffset, isConfigMapKey } from './core-validation.js';
 
 /** core.MaxSecretSize, shared by ConfigMaps and Secrets. */
 export const MaxDataSize = 1024 * 1024;
@@ -32,6 +32,13 @@ export const definition: KindDefinition<ConfigMap> = {
   plural: 'configmaps', singular: 'configmap', shortNames: ['cm'],
   namespaced: true,
   openapiName: 'io.k8s.api.core.v1.ConfigMap',
+  /** binaryData is []byte: text that is not base64 fails decoding (400), as upstream. */
+  defaults(cm) {
+    for (const value of Object.values(cm.binaryData ?? {})) {
+      const off = base64ErrorOffset(String(value ?? ''));
+      if (off >= 0) throw errors.badRequest(`ConfigMap in version "v1" cannot be handled as a ConfigMap: illegal base64 data at input byte ${off}`);
+    }
+  },
   prepare: standardPrepare({}),
   validate(cm, old) {
     const errs = validateMeta(cm, old, { namespaced: true, nameValidator: nameIsDNSSubdomain });

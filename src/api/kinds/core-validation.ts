@@ -65,3 +65,40 @@ export function listWithMore(list: string[], count: number, max = 3, empty = '<u
   if (count > max) return `${shown} + ${count - max} more...`;
   return shown || empty;
 }
+
+const B64 = /[A-Za-z0-9+/]/;
+
+/**
+ * Go's base64.StdEncoding.DecodeString failure position (CorruptInputError), or -1 when `s`
+ * decodes. Newlines are skipped, as Go does.
+ */
+export function base64ErrorOffset(s: string): number {
+  let j = 0; // characters read in the current 4-character quantum
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '\n' || c === '\r') continue;
+    if (c === '=') {
+      if (j < 2) return i;
+      let k = i + 1;
+      if (j === 2) {
+        // a second '=' must follow (newlines allowed in between)
+        while (k < s.length && (s[k] === '\n' || s[k] === '\r')) k++;
+        if (k >= s.length || s[k] !== '=') return k >= s.length ? s.length : k;
+        k++;
+      }
+      while (k < s.length && (s[k] === '\n' || s[k] === '\r')) k++;
+      return k < s.length ? k : -1;
+    }
+    if (!B64.test(c)) return i;
+    j = (j + 1) % 4;
+  }
+  if (j === 0) return -1;
+  // an incomplete final quantum: Go reports where it started
+  let n = 0;
+  let i = s.length;
+  while (n < j && i > 0) {
+    i--;
+    if (s[i] !== '\n' && s[i] !== '\r') n++;
+  }
+  return i;
+}

@@ -7,7 +7,9 @@ import { errors, field, type FieldError } from '../../machinery/errors.js';
 import { deepEqual, nameIsDNSSubdomain, validateImmutableField } from '../../machinery/validation.js';
 import { standardPrepare, validateMeta } from '../strategy.js';
 import { age, ageColumn, nameColumn } from '../printers.js';
-import { isConfigMapKey } from './core-validation.js';
+import { base64ErrorOffset, isConfigMapKey } from './core-validation.js';
+
+export { base64ErrorOffset };
 import { immutableMsg, MaxDataSize } from './configmap.js';
 
 export const SecretTypes = {
@@ -21,43 +23,6 @@ export const SecretTypes = {
   BootstrapToken: 'bootstrap.kubernetes.io/token',
 } as const;
 export const ServiceAccountNameKey = 'kubernetes.io/service-account.name';
-
-const B64 = /[A-Za-z0-9+/]/;
-
-/**
- * Go's base64.StdEncoding.DecodeString failure position (CorruptInputError), or -1 when `s`
- * decodes. Newlines are skipped, as Go does.
- */
-export function base64ErrorOffset(s: string): number {
-  let j = 0; // characters read in the current 4-character quantum
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '\n' || c === '\r') continue;
-    if (c === '=') {
-      if (j < 2) return i;
-      let k = i + 1;
-      if (j === 2) {
-        // a second '=' must follow (newlines allowed in between)
-        while (k < s.length && (s[k] === '\n' || s[k] === '\r')) k++;
-        if (k >= s.length || s[k] !== '=') return k >= s.length ? s.length : k;
-        k++;
-      }
-      while (k < s.length && (s[k] === '\n' || s[k] === '\r')) k++;
-      return k < s.length ? k : -1;
-    }
-    if (!B64.test(c)) return i;
-    j = (j + 1) % 4;
-  }
-  if (j === 0) return -1;
-  // an incomplete final quantum: Go reports where it started
-  let n = 0;
-  let i = s.length;
-  while (n < j && i > 0) {
-    i--;
-    if (s[i] !== '\n' && s[i] !== '\r') n++;
-  }
-  return i;
-}
 
 function decodedLength(v: string): number {
   return Buffer.from(v, 'base64').length;

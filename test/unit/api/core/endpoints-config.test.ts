@@ -133,3 +133,10 @@ test('serviceaccount: table and name validation', () => {
   assert.deepEqual(row(sa, o), { NAME: 'builder', SECRETS: 1, AGE: '5m' });
   assert.match(invalid(sa, { metadata: md('Bad') }), /metadata.name: Invalid value: "Bad": a lowercase RFC 1123 subdomain/);
 });
+
+test('configmap: binaryData must be base64', () => {
+  assert.throws(
+    () => admit(cm, { metadata: md('cfg'), binaryData: { b: '!!!!' } }),
+    (e: unknown) => isApiError(e, 'BadRequest') && e.message === 'ConfigMap in version "v1" cannot be handled as a ConfigMap: illegal base64 data at input byte 0',
+  );
+});

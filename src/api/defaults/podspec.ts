@@ -145,6 +145,7 @@ export function defaultClaim(pvc: PersistentVolumeClaim): void {
 
 /** SetDefaults_Pod: the defaults a Pod gets on top of its PodSpec's. */
 export function defaultPod(pod: Pod): void {
+  normalizeNulls(pod);
   const spec = mut((pod as any).spec ?? ((pod as any).spec = {})) as Mutable<PodSpec>;
   // Limits without requests: requests default to the limits (per resource).
   for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
@@ -186,4 +187,28 @@ export function admitPodCreate(pod: Pod): void {
   if (!tolerates(notReadyTaint)) add.push({ key: notReadyTaint, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   if (!tolerates(unreachableTaint)) add.push({ key: unreachableTaint, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   if (add.length) spec.tolerations = [...tols, ...add];
+}
+
+/**
+ * Go decoding semantics for JSON nulls, applied before anything else looks at an object: a null
+ * field is the zero value (omitted when re-encoded), a null list element is a zero struct (or an
+ * empty string in a list of strings). Keeps `"ports": null` or `"containers": [null]` from
+ * reaching code that expects objects. `skip` names top-level fields holding raw JSON (left alone).
+ */
+export function normalizeNulls(v: unknown, skip: string[] = []): void {
+  if (Array.isArray(v)) {
+    const strings = v.some((x) => typeof x === 'string');
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] === null) v[i] = strings ? '' : {};
+      else normalizeNulls(v[i]);
+    }
+    return;
+  }
+  if (!v || typeof v !== 'object') return;
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (skip.includes(k)) continue;
+    if (o[k] === null) delete o[k];
+    else normalizeNulls(o[k]);
+  }
 }

@@ -10,6 +10,7 @@ import { meta, semanticEqual, standardPrepare, validateMeta } from '../strategy.
 import { age, ageColumn, nameColumn } from '../printers.js';
 import { defaultedPrepare } from '../validation/apps.js';
 import { defaultPodTemplateSpec } from '../defaults/podspec.js';
+import { normalizeNulls } from '../defaults/podspec.js';
 import { validatePodTemplateSpec } from '../validation/podspec.js';
 import {
   containersColumn, imagesColumn, selectorColumn, templateContainersImages, validateCollisionCount, validateNonnegative,
@@ -20,6 +21,7 @@ import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { Requirement } from '../validation/selector.js';
 
 function defaults(d: Deployment): void {
+  normalizeNulls(d);
   const spec = ((d as any).spec ??= {}) as any;
   if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
   const st = (spec.strategy ??= {});

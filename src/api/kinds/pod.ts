@@ -9,7 +9,7 @@ import { field, type FieldError } from '../../machinery/errors.js';
 import { nameIsDNSSubdomain } from '../../machinery/validation.js';
 import { semanticEqual, standardPrepare, validateMeta } from '../strategy.js';
 import { age, ageColumn, humanDuration, nameColumn } from '../printers.js';
-import { admitPodCreate, defaultPod } from '../defaults/podspec.js';
+import { admitPodCreate, defaultPod, normalizeNulls } from '../defaults/podspec.js';
 import { podQOSClass, validatePodSpec, validatePodSpecUpdate } from '../validation/podspec.js';
 import type { ContainerStatus, PodSpec } from 'kubernetes-types/core/v1.js';
 
@@ -194,6 +194,7 @@ export const definition: KindDefinition<Pod> = {
     // Upstream defaults while decoding, before admission and PrepareForCreate (the QoS class needs
     // requests defaulted from limits); defaulting is idempotent, so apply it here whatever order
     // the server calls defaults/prepare in.
+    normalizeNulls(pod);
     if (ctx.operation !== 'status') defaultPod(pod);
     // Admission (ServiceAccount, Priority, DefaultTolerationSeconds) runs before PrepareForCreate.
     if (!old || ctx.operation === 'create') admitPodCreate(pod);

@@ -9,6 +9,7 @@ import { standardPrepare, validateMeta } from '../strategy.js';
 import { age, ageColumn, nameColumn } from '../printers.js';
 import { defaultedPrepare } from '../validation/apps.js';
 import { defaultPodTemplateSpec } from '../defaults/podspec.js';
+import { normalizeNulls } from '../defaults/podspec.js';
 import {
   containersColumn, imagesColumn, templateContainersImages, validateNonnegative, validateReplicaCounters, validateWorkloadSelector,
 } from '../validation/apps.js';
@@ -16,6 +17,7 @@ import { formatLabelSelector } from '../validation/selector.js';
 import { validateSelectorImmutable, validateTemplateForReplicaSet } from './deployment.js';
 
 function defaults(rs: ReplicaSet): void {
+  normalizeNulls(rs);
   const spec = ((rs as any).spec ??= {}) as any;
   if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
   spec.template ??= {};

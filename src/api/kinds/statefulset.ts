@@ -11,6 +11,7 @@ import { semanticEqual, standardPrepare, validateMeta } from '../strategy.js';
 import { age, ageColumn, nameColumn } from '../printers.js';
 import { defaultedPrepare } from '../validation/apps.js';
 import { defaultClaim, defaultPodTemplateSpec } from '../defaults/podspec.js';
+import { normalizeNulls } from '../defaults/podspec.js';
 import {
   containersColumn, imagesColumn, templateContainersImages, validateCollisionCount, validateNonnegative,
   validateReplicaCounters, validateTemplateMatchesSelector, validateWorkloadSelector,
@@ -18,6 +19,7 @@ import {
 import { goValue } from '../validation/selector.js';
 
 function defaults(sts: StatefulSet): void {
+  normalizeNulls(sts);
   const spec = ((sts as any).spec ??= {}) as any;
   if (!spec.podManagementPolicy) spec.podManagementPolicy = 'OrderedReady';
   const us = (spec.updateStrategy ??= {});

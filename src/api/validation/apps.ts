@@ -3,6 +3,7 @@
 // status counters; plus the wide-column cells (CONTAINERS, IMAGES) the three printers share.
 import { field, type FieldError } from '../../machinery/errors.js';
 import type { WriteContext } from '../kind.js';
+import { normalizeNulls } from '../defaults/podspec.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import {
@@ -80,6 +81,7 @@ export function validateCollisionCount(next: number | undefined, prev: number | 
  */
 export function defaultedPrepare<T>(defaults: (obj: T) => void, prepare: (obj: T, old: T | undefined, ctx: WriteContext) => void) {
   return (obj: T, old: T | undefined, ctx: WriteContext) => {
+    normalizeNulls(obj);
     if (ctx.operation !== 'status') defaults(obj);
     prepare(obj, old, ctx);
   };

@@ -17,6 +17,8 @@ import { startGarbageCollector } from '../controllers/gc/controller.js';
 import { startVolumeController } from '../controllers/volumes/controller.js';
 import { controllerManagerComponent } from '../controllers/manager.js';
 import { join } from 'node:path';
+import { startReplicaSetController } from '../controllers/replicaset/controller.js';
+import { startDeploymentController } from '../controllers/deployment/controller.js';
 
 export function clientFor(ctx: ClusterContext): Client {
   return new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem });
@@ -98,12 +100,30 @@ export const volumesComponent: Component = {
   },
 };
 
+export const replicaSetComponent: Component = {
+  name: 'replicaset-controller',
+  async start(ctx) {
+    const c = startReplicaSetController(clientFor(ctx), { log: ctx.log });
+    return { stop: () => c.stop() };
+  },
+};
+
+export const deploymentComponent: Component = {
+  name: 'deployment-controller',
+  async start(ctx) {
+    const c = startDeploymentController(clientFor(ctx), { log: ctx.log });
+    return { stop: () => c.stop() };
+  },
+};
+
 /** Everything `ordinal up` runs by default, in start order. */
 export function defaultComponents(): Component[] {
   return [
     gcComponent,
     volumesComponent,
     endpointsComponent,
+    replicaSetComponent,
+    deploymentComponent,
     controllerManagerComponent({ leaderElection: {} }) as Component,
     schedulerComponent,
     dnsComponent,

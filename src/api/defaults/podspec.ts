@@ -7,6 +7,8 @@ import type {
   Container, ContainerPort, PersistentVolumeClaim, Pod, PodSpec, PodTemplateSpec, Probe, Volume, Toleration,
 } from 'kubernetes-types/core/v1.js';
 
+import { canonicalizeResourceList, canonicalQuantity } from '../validation/quantity.js';
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const mut = <T>(v: T) => v as Mutable<T>;
 
@@ -63,6 +65,8 @@ export function defaultContainer(c: Container, hostNetwork = false): void {
   if (!m.terminationMessagePolicy) m.terminationMessagePolicy = 'File';
   // A non-pointer struct upstream: always serialized, `resources: {}` when empty.
   if (!m.resources) m.resources = {};
+  canonicalizeResourceList(m.resources.limits as Record<string, unknown> | undefined);
+  canonicalizeResourceList(m.resources.requests as Record<string, unknown> | undefined);
   defaultPorts(m.ports, hostNetwork);
   defaultProbe(m.livenessProbe);
   defaultProbe(m.readinessProbe);
@@ -96,6 +100,7 @@ export function defaultVolume(v: Volume): void {
     }
   }
   if (m.hostPath && m.hostPath.type === undefined) m.hostPath.type = '';
+  if (m.emptyDir && m.emptyDir.sizeLimit !== undefined) m.emptyDir.sizeLimit = canonicalQuantity(m.emptyDir.sizeLimit);
   if (m.iscsi && !m.iscsi.iscsiInterface) m.iscsi.iscsiInterface = 'default';
   if (m.azureDisk) {
     if (!m.azureDisk.cachingMode) m.azureDisk.cachingMode = 'ReadWrite';
@@ -132,6 +137,8 @@ export function defaultPodTemplateSpec(t: PodTemplateSpec | undefined): void {
 
 function defaultClaimSpec(spec: any): void {
   if (!spec.volumeMode) spec.volumeMode = 'Filesystem';
+  canonicalizeResourceList(spec.resources?.requests);
+  canonicalizeResourceList(spec.resources?.limits);
 }
 
 /** SetDefaults_PersistentVolumeClaim(+Spec): used for StatefulSet volumeClaimTemplates. */

@@ -29,6 +29,7 @@ interface Command { run(args: string[]): Promise<number> }
 const COMMANDS: Record<string, () => Promise<Command>> = {
   up: () => import('./up.js'),
   kubectl: () => import('./kubectl.js'),
+  agent: () => import('./agent.js'),
 };
 
 const USAGE = `ordinal — Kubernetes for stateful applications in one process

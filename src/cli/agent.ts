@@ -1,0 +1,128 @@
+// `ordinal agent`: a node agent joining a running cluster over HTTPS, and the in-process agent
+// component `ordinal up` runs (sim runtime, node name = hostname).
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HttpClient } from '../client/http.js';
+import { NodeAgent, type NodeAgentOptions } from '../node/agent.js';
+import type { Component } from './cluster.js';
+import { defaultDataDir } from './paths.js';
+
+const USAGE = `Usage: ordinal agent --server URL --token TOKEN [flags]
+
+Runs a node agent that joins the cluster at URL (in the foreground; Ctrl-C stops it — the
+runtime's containers are kept and adopted when it starts again).
+
+Flags:
+  --server URL          the API server (https://HOST:PORT)
+  --token TOKEN         bearer token (or --token-file FILE)
+  --ca-file FILE        CA certificate of the API server
+  --name NODE           node name (default: the hostname)
+  --runtime sim|cri     container runtime (default sim; cri is not implemented yet)
+  --data-dir DIR        where pods' volumes and logs live (default <data dir>/agent-<name>)
+  --cluster-dns IP      cluster DNS address written into pods' resolv.conf (default 10.96.0.10)
+  --node-ip IP          the node's InternalIP (default: the first non-loopback IPv4)
+  -h, --help            show this help`;
+
+interface AgentArgs {
+  server?: string;
+  token?: string;
+  caFile?: string;
+  name?: string;
+  runtime: 'sim' | 'cri';
+  dataDir?: string;
+  clusterDNS?: string;
+  nodeIP?: string;
+}
+
+export function parseAgentArgs(args: string[]): AgentArgs | 'help' {
+  const o: AgentArgs = { runtime: 'sim' };
+  for (let i = 0; i < args.length; i++) {
+    let a = args[i]!;
+    let v: string | undefined;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
+    const val = () => {
+      if (v !== undefined) return v;
+      const n = args[++i];
+      if (n === undefined) throw new Error(`flag ${a} needs a value`);
+      return n;
+    };
+    switch (a) {
+      case '-h': case '--help': return 'help';
+      case '--server': o.server = val(); break;
+      case '--token': o.token = val(); break;
+      case '--token-file': o.token = readFileSync(val(), 'utf8').trim(); break;
+      case '--ca-file': o.caFile = val(); break;
+      case '--name': o.name = val(); break;
+      case '--data-dir': o.dataDir = val(); break;
+      case '--cluster-dns': o.clusterDNS = val(); break;
+      case '--node-ip': o.nodeIP = val(); break;
+      case '--runtime': {
+        const r = val();
+        if (r !== 'sim' && r !== 'cri') throw new Error(`--runtime must be cri or sim, not ${JSON.stringify(r)}`);
+        o.runtime = r;
+        break;
+      }
+      default: throw new Error(`unknown flag ${JSON.stringify(args[i])}`);
+    }
+  }
+  return o;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let o: AgentArgs | 'help';
+  try {
+    o = parseAgentArgs(args);
+    if (o !== 'help' && !o.server) throw new Error('--server is required');
+    if (o !== 'help' && !o.token) throw new Error('--token (or --token-file) is required');
+  } catch (e) {
+    console.error(`ordinal agent: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (o === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (o.runtime === 'cri') {
+    console.error('ordinal agent: the cri runtime (containerd) is not implemented yet; use --runtime sim');
+    return 1;
+  }
+  const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
+  const name = (o.name ?? os.hostname()).toLowerCase();
+  const client = new HttpClient({ url: o.server!, token: o.token, caPem: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined, userAgent: `ordinal-agent/${name}` });
+  const agent = new NodeAgent({
+    client, nodeName: name, runtimeKind: o.runtime, dataDir: o.dataDir ?? join(defaultDataDir(), `agent-${name}`),
+    clusterDNS: o.clusterDNS ? [o.clusterDNS] : undefined, nodeIP: o.nodeIP, log,
+  });
+  try {
+    await agent.start();
+  } catch (e) {
+    console.error(`ordinal agent: ${(e as Error).message}`);
+    await agent.stop();
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await agent.stop();
+  return 0;
+}
+
+/** An in-process node agent for `ordinal up` and tests (sim runtime unless told otherwise). */
+export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'>> = {}): Component & { agent?: NodeAgent } {
+  const comp: Component & { agent?: NodeAgent } = {
+    name: `node-agent${opts.nodeName ? `-${opts.nodeName}` : ''}`,
+    async start(ctx) {
+      if ((opts.runtimeKind ?? ctx.opts.runtime ?? 'sim') === 'cri') throw new Error('the cri runtime (containerd) is not implemented yet; run `ordinal up --runtime sim`');
+      const client = new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem, userAgent: 'ordinal-agent' });
+      const name = (opts.nodeName ?? os.hostname()).toLowerCase();
+      const agent = new NodeAgent({ dataDir: join(ctx.dataDir, 'agent', name), log: ctx.log, ...opts, nodeName: name, client, runtimeKind: 'sim' });
+      await agent.start();
+      comp.agent = agent;
+      return { stop: () => agent.stop() };
+    },
+  };
+  return comp;
+}

@@ -40,10 +40,9 @@ export class Selector {
 
   /** The value a key is required to equal (=, ==, or `in` with one value), if any. */
   requiresExactMatch(key: string): string | undefined {
-    for (const r of this.requirements) {
-      if (r.key !== key) continue;
-      if ((r.operator === '=' || r.operator === '==' || r.operator === 'in') && r.values.length === 1) return r.values[0];
-    }
+    // Upstream looks at the first requirement on the key only.
+    const r = this.requirements.find((x) => x.key === key);
+    if (r && (r.operator === '=' || r.operator === '==' || r.operator === 'in') && r.values.length === 1) return r.values[0];
     return undefined;
   }
 }
@@ -69,12 +68,22 @@ function requirementMatches(r: Requirement, ls: Record<string, string>): boolean
     case 'gt':
     case 'lt': {
       if (!has || r.values.length !== 1) return false;
-      if (!/^[+-]?\d+$/.test(v!) || !/^[+-]?\d+$/.test(r.values[0]!)) return false;
-      const a = BigInt(v!);
-      const b = BigInt(r.values[0]!);
+      const a = parseInt64(v!);
+      const b = parseInt64(r.values[0]!);
+      if (a === undefined || b === undefined) return false;
       return r.operator === 'gt' ? a > b : a < b;
     }
   }
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Go strconv.ParseInt(s, 10, 64): optional sign, decimal digits, int64 range. */
+function parseInt64(s: string): bigint | undefined {
+  if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
+  const n = BigInt(s);
+  return n < INT64_MIN || n > INT64_MAX ? undefined : n;
 }
 
 function requirementString(r: Requirement): string {
@@ -126,7 +135,7 @@ export function newRequirement(key: string, operator: Operator, values: string[]
     case 'gt': case 'lt':
       if (values.length !== 1) errs.push(invalidText('values', goStrings(values), "for 'Gt', 'Lt' operators, exactly one value is required"));
       values.forEach((v, i) => {
-        if (!/^[+-]?\d+$/.test(v)) errs.push(invalidText(`values[${i}]`, JSON.stringify(v), "for 'Gt', 'Lt' operators, the value must be an integer"));
+        if (parseInt64(v) === undefined) errs.push(invalidText(`values[${i}]`, JSON.stringify(v), "for 'Gt', 'Lt' operators, the value must be an integer"));
       });
       break;
     default:

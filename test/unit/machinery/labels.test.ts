@@ -143,3 +143,15 @@ test('validateLabelSelector (workload spec.selector)', () => {
   assert.equal(fieldErrorText(errs[1]!, true), "spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'");
   assert.equal(fieldErrorText(errs[3]!, true), 'spec.selector.matchExpressions[2].operator: Invalid value: "Nope": not a valid selector operator');
 });
+
+test('gt/lt use int64 parsing; requiresExactMatch looks at the first requirement on the key', () => {
+  assert.match(parseErr('x>99999999999999999999'), /the value must be an integer/);
+  assert.ok(parseSelector('x>2').matches({ x: '+3' }));
+  assert.match(parseErr('x>-5'), /values\[0\]\[x\]: Invalid value: "-5"/);
+  assert.ok(!parseSelector('x<5').matches({ x: '99999999999999999999' }));
+  const s = labelSelectorAsSelector({ matchExpressions: [{ key: 'a', operator: 'Exists' }], matchLabels: { b: '1' } });
+  assert.equal(s.requiresExactMatch('a'), undefined);
+  assert.equal(s.requiresExactMatch('b'), '1');
+  assert.equal(parseSelector('a in (x)').requiresExactMatch('a'), 'x');
+  assert.equal(parseSelector('a in (x,y)').requiresExactMatch('a'), undefined);
+});

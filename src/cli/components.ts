@@ -19,6 +19,7 @@ import { controllerManagerComponent } from '../controllers/manager.js';
 import { join } from 'node:path';
 import { startReplicaSetController } from '../controllers/replicaset/controller.js';
 import { startDeploymentController } from '../controllers/deployment/controller.js';
+import { startServiceAccountController } from '../controllers/serviceaccounts/controller.js';
 
 export function clientFor(ctx: ClusterContext): Client {
   return new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem });
@@ -116,10 +117,19 @@ export const deploymentComponent: Component = {
   },
 };
 
+export const serviceAccountsComponent: Component = {
+  name: 'serviceaccount-controller',
+  async start(ctx) {
+    const c = startServiceAccountController(clientFor(ctx), { caPem: ctx.caPem, log: ctx.log });
+    return { stop: () => c.stop() };
+  },
+};
+
 /** Everything `ordinal up` runs by default, in start order. */
 export function defaultComponents(): Component[] {
   return [
     gcComponent,
+    serviceAccountsComponent,
     volumesComponent,
     endpointsComponent,
     replicaSetComponent,

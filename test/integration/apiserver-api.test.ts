@@ -528,3 +528,17 @@ test('auth reviews: can-i is allowed (no RBAC yet), whoami names the admin, list
   const disc = await c.req('GET', '/apis/authorization.k8s.io/v1');
   assert.ok(disc.json.resources.some((x: any) => x.name === 'selfsubjectaccessreviews' && x.verbs.includes('create')));
 });
+
+test('wrong JSON types are 400 with the decoder message; wrong methods are 405', async () => {
+  const r = await c.req('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed' }, data: 'not-a-map' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.message, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal string into Go struct field ConfigMap.data of type map[string]string');
+  const s = await c.req('POST', '/apis/apps/v1/namespaces/default/statefulsets', { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 't' }, spec: { replicas: 'two' } });
+  assert.equal(s.status, 400);
+  assert.match(s.json.message, /cannot unmarshal string into Go struct field StatefulSet.spec.replicas of type int32/);
+  const put = await c.req('PUT', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm' } });
+  assert.equal(put.status, 405);
+  assert.equal(put.json.message, 'the server does not allow this method on the requested resource');
+  const post = await c.req('POST', '/api/v1/namespaces/default/configmaps/m', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm' } });
+  assert.equal(post.status, 405);
+});

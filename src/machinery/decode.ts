@@ -4,6 +4,7 @@
 // Every failure is an ApiError: 415 for an unknown media type, 400 for malformed input.
 import { isScalar, parseAllDocuments, type Tags } from 'yaml';
 import { ApiError, errors } from './errors.js';
+import { setOwn } from './object.js';
 
 export const JSON_MEDIA = 'application/json';
 export const YAML_MEDIA = 'application/yaml';
@@ -130,7 +131,7 @@ function toJsonValue(v: unknown, bytes: Uint8Array, opts: DecodeOptions): unknow
   if (Array.isArray(v)) return v.map((x) => toJsonValue(x, bytes, opts));
   if (v instanceof Map) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of v) out[String(k)] = toJsonValue(x, bytes, opts);
+    for (const [k, x] of v) setOwn(out, String(k), toJsonValue(x, bytes, opts));
     return out;
   }
   if (v instanceof Set) return [...v].map((x) => toJsonValue(x, bytes, opts));
@@ -138,7 +139,7 @@ function toJsonValue(v: unknown, bytes: Uint8Array, opts: DecodeOptions): unknow
   if (v instanceof Date) return v.toISOString();
   if (typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toJsonValue(x, bytes, opts);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) setOwn(out, k, toJsonValue(x, bytes, opts));
     return out;
   }
   throw fail(bytes, `unsupported value of type ${typeof v}`, opts);

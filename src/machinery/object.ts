@@ -29,3 +29,17 @@ export interface WatchEvent<T = KubeObject> {
 export function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
+
+/**
+ * Set an own property, also for the key "__proto__" (which JSON bodies may carry): plain
+ * assignment would change the object's prototype instead of storing a field.
+ */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** Read an own property (undefined when absent; never the prototype). */
+export function getOwn(obj: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}

@@ -3,7 +3,7 @@
 // does not apply to the object is 422 with the generic "the server rejected our request" message
 // and the detailed reason as a cause (what evanphx/json-patch reports upstream).
 import { ApiError, errors, type Status } from '../errors.js';
-import { clone } from '../object.js';
+import { clone, setOwn } from '../object.js';
 import { deepEqual } from '../validation.js';
 
 /** Upstream caps JSON patch operations at 10,000 (maxJSONPatchOperations). */
@@ -76,7 +76,7 @@ function add(doc: Json, path: string, value: Json): Json {
   if (Array.isArray(parent)) {
     if (last === '-') parent.push(value);
     else parent.splice(arrayIndex(last, parent.length, true), 0, value);
-  } else (parent as Record<string, unknown>)[last] = value;
+  } else setOwn(parent as Record<string, unknown>, last, value);
   return doc;
 }
 
@@ -103,7 +103,7 @@ function replace(doc: Json, path: string, value: Json): Json {
   else {
     const o = parent as Record<string, unknown>;
     if (!Object.hasOwn(o, last)) throw patchApplyError(`replace operation does not apply: doc is missing key: ${path}: missing value`);
-    o[last] = value;
+    setOwn(o, last, value);
   }
   return doc;
 }

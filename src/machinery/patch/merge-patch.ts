@@ -1,7 +1,7 @@
 // RFC 7386 JSON Merge Patch (application/merge-patch+json): objects merge recursively, null
 // deletes a key, anything else (lists included) replaces. Used by `kubectl label/annotate/scale`,
 // `patch --type=merge` and client-side apply of CRDs.
-import { clone } from '../object.js';
+import { clone, getOwn, setOwn } from '../object.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -11,7 +11,7 @@ export function applyMergePatch(doc: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = isObj(doc) ? clone(doc) : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = applyMergePatch(out[k], v);
+    else setOwn(out, k, applyMergePatch(getOwn(out, k), v));
   }
   return out;
 }

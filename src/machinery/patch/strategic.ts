@@ -8,7 +8,7 @@
 // The result order of merged lists follows upstream (patch order and live order interleaved),
 // because kubectl output and `kubectl apply` round-trips depend on it.
 import { ApiError, errors } from '../errors.js';
-import { clone } from '../object.js';
+import { clone, setOwn } from '../object.js';
 import { strategyOf, type PatchSchemaNode } from './schema.js';
 import { patchApplyError } from './json-patch.js';
 
@@ -111,7 +111,7 @@ function mergeMap(original: JsonMap | undefined, patch: JsonMap, schema: PatchSc
       if (!isDeleteList) {
         const v = stripDirectives(discardNulls(patchV));
         if (v === DROP) delete out[k];
-        else out[k] = v;
+        else setOwn(out, k, v);
       }
       continue;
     }
@@ -119,11 +119,11 @@ function mergeMap(original: JsonMap | undefined, patch: JsonMap, schema: PatchSc
     const sub = schema?.property(k);
     const strat = strategyOf(sub);
     if (isObj(patchV)) {
-      out[k] = strat.replace ? stripDirectives(patchV) : mergeMap(out[k] as JsonMap, patchV, mapValueSchema(sub));
+      setOwn(out, k, strat.replace ? stripDirectives(patchV) : mergeMap(out[k] as JsonMap, patchV, mapValueSchema(sub)));
     } else if (Array.isArray(patchV)) {
-      out[k] = mergeSliceHandler(out[k] as unknown[], patchV, sub, isDeleteList);
+      setOwn(out, k, mergeSliceHandler(out[k] as unknown[], patchV, sub, isDeleteList));
     } else {
-      out[k] = patchV;
+      setOwn(out, k, patchV);
     }
   }
   return out;
@@ -416,7 +416,7 @@ function mergeSetElementOrder(original: JsonMap, patch: JsonMap, schema: PatchSc
     const kind = sliceElementKind(origList, patchList);
     const maps = kind === 'map' && mergeKey !== '';
     const [patchItems, serverOnly] = partition(merged, order, mergeKey, maps);
-    original[field] = normalizeElementOrder(patchItems, serverOnly, order, origList, mergeKey, maps);
+    setOwn(original, field, normalizeElementOrder(patchItems, serverOnly, order, origList, mergeKey, maps));
     delete patch[field];
   }
 }

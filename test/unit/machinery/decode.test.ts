@@ -115,3 +115,11 @@ test('random garbage never throws anything but ApiError', () => {
     }
   }
 });
+
+test('"__proto__" keys in JSON and YAML bodies stay plain fields', () => {
+  for (const [body, ct] of [['{"a":{"__proto__":{"x":1}}}', 'application/json'], ['a:\n  __proto__:\n    x: 1\n', 'application/yaml']] as const) {
+    const v = decodeBody(body, ct) as any;
+    assert.equal(Object.getPrototypeOf(v.a), Object.prototype, ct);
+    assert.equal(({} as any).x, undefined);
+  }
+});

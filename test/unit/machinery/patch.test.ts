@@ -470,3 +470,16 @@ test('random documents and patches never throw anything but ApiError', () => {
     }
   }
 });
+
+test('"__proto__" keys are stored as fields, never touch prototypes', () => {
+  const p = JSON.parse('{"metadata":{"__proto__":{"polluted":true},"labels":{"__proto__":"x"}}}');
+  const smp = applyStrategicMergePatch({ metadata: { name: 'a' } }, p, stsSchema) as any;
+  const mp = applyMergePatch({ metadata: { name: 'a' } }, p) as any;
+  const jp = applyJsonPatch({ metadata: {} }, [{ op: 'add', path: '/metadata/__proto__', value: { polluted: true } }]) as any;
+  for (const out of [smp, mp, jp]) {
+    assert.equal(Object.getPrototypeOf(out.metadata), Object.prototype);
+    assert.deepEqual(Object.hasOwn(out.metadata, '__proto__'), true);
+    assert.ok(JSON.stringify(out).includes('"__proto__":{"polluted":true}'));
+  }
+  assert.equal(({} as any).polluted, undefined);
+});

@@ -275,7 +275,12 @@ export class ResourceHandler {
         revision = want;
       } else {
         const cache = this.cacheFor(kind);
-        if (cache) await cache.waitForRevision(want); else await this.waitForRevision(want);
+        if (cache) {
+          await cache.waitForRevision(want).catch((e) => {
+            if (e instanceof ApiError && e.code === 504) e.status.details = { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 };
+            throw e;
+          });
+        } else await this.waitForRevision(want);
       }
     }
     const items: KubeObject[] = [];

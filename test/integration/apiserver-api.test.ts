@@ -542,3 +542,29 @@ test('wrong JSON types are 400 with the decoder message; wrong methods are 405',
   const post = await c.req('POST', '/api/v1/namespaces/default/configmaps/m', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm' } });
   assert.equal(post.status, 405);
 });
+
+test('pod binding sets spec.nodeName once; eviction deletes through the graceful path; log without a host is 400', async () => {
+  const P = '/api/v1/namespaces/default/pods';
+  const pod = await c.req('POST', P, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bindme' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  assert.equal(pod.status, 201, pod.text);
+  const log = await c.req('GET', `${P}/bindme/log?container=c`);
+  assert.equal(log.status, 400);
+  assert.equal(log.json.message, 'pod bindme does not have a host assigned');
+  const b = await c.req('POST', `${P}/bindme/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bindme' }, target: { apiVersion: 'v1', kind: 'Node', name: 'node-1' } });
+  assert.equal(b.status, 201, b.text);
+  assert.equal(b.json.status, 'Success');
+  const got = (await c.req('GET', `${P}/bindme`)).json;
+  assert.equal(got.spec.nodeName, 'node-1');
+  assert.ok(got.status.conditions.some((x: any) => x.type === 'PodScheduled' && x.status === 'True'));
+  const again = await c.req('POST', `${P}/bindme/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bindme' }, target: { kind: 'Node', name: 'node-2' } });
+  assert.equal(again.status, 409);
+  assert.match(again.json.message, /is already assigned to node "node-1"/);
+  const ev = await c.req('POST', `${P}/bindme/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'bindme' } });
+  assert.equal(ev.status, 201, ev.text);
+  const after = await c.req('GET', `${P}/bindme`);
+  // a scheduled pod is deleted gracefully (the node agent finishes it); otherwise it is gone
+  assert.ok(after.status === 404 || after.json.metadata.deletionTimestamp, after.text);
+  const force = await c.req('DELETE', `${P}/bindme`, { gracePeriodSeconds: 0 });
+  assert.ok(force.status === 200 || force.status === 404, force.text);
+  assert.equal((await c.req('GET', `${P}/bindme`)).status, 404);
+});

@@ -6,7 +6,7 @@
 import type { KindDefinition, WriteContext } from '../kind.js';
 import type { Pod } from '../types/workloads.js';
 import { field, type FieldError } from '../../machinery/errors.js';
-import { nameIsDNSSubdomain } from '../../machinery/validation.js';
+import { isDNS1123Subdomain, nameIsDNSSubdomain } from '../../machinery/validation.js';
 import { semanticEqual, standardPrepare, validateMeta } from '../strategy.js';
 import { age, ageColumn, humanDuration, nameColumn } from '../printers.js';
 import { admitPodCreate, defaultPod, normalizeNulls } from '../defaults/podspec.js';
@@ -38,12 +38,8 @@ function validateCreate(pod: Pod): FieldError[] {
 function validateStatusUpdate(pod: Pod, old: Pod): FieldError[] {
   const out: FieldError[] = [];
   const s = pod.status ?? {};
-  if (s.nominatedNodeName) {
-    // a node name is a DNS subdomain
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(s.nominatedNodeName)) {
-      out.push(field.invalid('status.nominatedNodeName', s.nominatedNodeName, 'a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character'));
-    }
-  }
+  // A node name is a DNS subdomain.
+  if (s.nominatedNodeName) for (const m of isDNS1123Subdomain(s.nominatedNodeName)) out.push(field.invalid('status.nominatedNodeName', s.nominatedNodeName, m));
   if (old.status?.qosClass && s.qosClass !== old.status.qosClass) {
     out.push(field.invalid('status.qosClass', s.qosClass ?? '', 'field is immutable'));
   }

@@ -90,11 +90,18 @@ export interface ReconcileResult {
 // ---------- identity ----------
 
 const ORDINAL_RE = /^(.*)-([0-9]+)$/;
+const parsed = new Map<string, { parent: string; ordinal: number }>();
 export function parseOrdinal(name: string | undefined): { parent: string; ordinal: number } {
-  const m = ORDINAL_RE.exec(name ?? '');
-  if (!m) return { parent: '', ordinal: -1 };
-  const n = Number(m[2]);
-  return { parent: m[1]!, ordinal: Number.isSafeInteger(n) && n <= 2147483647 ? n : -1 };
+  const key = name ?? '';
+  const hit = parsed.get(key);
+  if (hit) return hit;
+  const m = ORDINAL_RE.exec(key);
+  const n = m ? Number(m[2]) : NaN;
+  const out = m ? { parent: m[1]!, ordinal: Number.isSafeInteger(n) && n <= 2147483647 ? n : -1 } : { parent: '', ordinal: -1 };
+  // Names recur on every sync; a bounded memo keeps parsing off the hot path.
+  if (parsed.size > 100_000) parsed.clear();
+  parsed.set(key, out);
+  return out;
 }
 export const podName = (set: StatefulSet, ordinal: number) => `${set.metadata.name}-${ordinal}`;
 export const claimName = (template: PersistentVolumeClaim, set: StatefulSet, ordinal: number) => `${template.metadata.name}-${set.metadata.name}-${ordinal}`;
@@ -181,6 +188,7 @@ export function claimOwnerRefs(claim: PersistentVolumeClaim, set: StatefulSet, p
       if (pod.metadata.uid) want.push(podRef(pod));
     } else if (whenDeleted === 'Delete') want.push(setControllerRef(set));
   }
+  if (!refs.length && !want.length) return { conflict }; // the common Retain/Retain case
   const next = refs.filter((r) => !isSetRefTo(r, set) && !isPodRefTo(r, name)).concat(want);
   return sameRefs(refs, next) ? { conflict } : { refs: next, conflict };
 }
@@ -404,13 +412,20 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     else if (o >= 0) condemned.push(p);
   }
   const storedCurrentReplicas = set.status?.currentReplicas ?? 0;
+  const builders = new Map<Pod, () => Pod>();
   for (let i = 0; i < N; i++) {
     if (replicas[i]) continue;
     const o = start + i;
     const useCurrent =
       (strategy === 'RollingUpdate' && !rollingUpdate && o < start + storedCurrentReplicas) ||
       (!!rollingUpdate && o < start + (rollingUpdate.partition ?? 0));
-    replicas[i] = useCurrent ? newPod(set, currentTemplate, currentName, o) : newPod(set, updateTemplate, updateName, o);
+    // A cheap stand-in (name + revision); the full pod is built only if this sync creates it, so
+    // a large set's bring-up does not rebuild every missing pod on every sync.
+    const [tmpl, revName] = useCurrent ? [currentTemplate, currentName] : [updateTemplate, updateName];
+    const stand: Pod = { metadata: { name: podName(set, o), namespace: ns, labels: { [REVISION_LABEL]: revName } } };
+    placeholders.add(stand);
+    builders.set(stand, () => newPod(set, tmpl, revName, o));
+    replicas[i] = stand;
   }
   const slots = replicas as Pod[];
   condemned.sort((a, b) => parseOrdinal(b.metadata.name).ordinal - parseOrdinal(a.metadata.name).ordinal);
@@ -475,7 +490,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         waiting = { reason: 'ClaimTerminating', message: `${pod.metadata.name} waits: claim ${deletingClaim.name} is being deleted` };
         return { actions: [], exit: true, error: err };
       }
-      steps.push({ kind: 'createPod', pod, claims: missingClaims(pod, ordinal), claimUpdates: claimUpdatesFor(pod, ordinal, false) });
+      steps.push({ kind: 'createPod', pod: builders.get(pod)!(), claims: missingClaims(pod, ordinal), claimUpdates: claimUpdatesFor(pod, ordinal, false) });
       if (monotonic) {
         waiting = 'keep';
         return { actions: steps, exit: true };

@@ -1,0 +1,107 @@
+// StatefulSet controller benchmark (`npm run bench statefulset`, not a test). One process runs
+// the API server (SQLite in a temp dir), the controller over HTTPS, and a stand-in kubelet that
+// marks every new pod Running+Ready through /status at once ("instant readiness"). Prints:
+//   - time for a 100-replica OrderedReady set to become all Ready, and per pod step;
+//   - the same for Parallel;
+//   - process CPU and RSS once 1,000 pods (Parallel) are Ready.
+// Target (issue 3): <= 10 ms of control-plane time per pod step. The figure includes the stand-in
+// kubelet's status writes and both sides of HTTPS, so it is an upper bound for the controller.
+import os from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startCluster } from '../src/cli/up.js';
+import { HttpClient } from '../src/client/http.js';
+import { R } from '../src/client/types.js';
+import { Informer } from '../src/client/informer.js';
+import { StatefulSetController } from '../src/controllers/statefulset/controller.js';
+import type { KubeObject } from '../src/machinery/object.js';
+
+const SMALL = Number(process.env.BENCH_STS_REPLICAS ?? 100);
+const LARGE = Number(process.env.BENCH_STS_PODS ?? 1000);
+const dir = mkdtempSync(join(tmpdir(), 'ordinal-bench-sts-'));
+const cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'sqlite', components: [], log: () => undefined });
+const client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
+// Count the controller's API calls by verb (its own client, separate from the stand-in kubelet's).
+const calls: Record<string, number> = {};
+const ctlClient = new Proxy(client, {
+  get(t, k, r) {
+    const v = Reflect.get(t, k, r);
+    if (typeof v !== 'function') return v;
+    return (...a: unknown[]) => {
+      const res = (a[0] as { resource?: string })?.resource;
+      const key = `${String(k)} ${res ?? ''}`;
+      calls[key] = (calls[key] ?? 0) + 1;
+      return v.apply(t, a);
+    };
+  },
+});
+const controller = new StatefulSetController(ctlClient);
+await controller.start();
+
+// The stand-in kubelet: every pod it sees without Ready=True gets Running+Ready.
+const kubelet = new Informer(client, R.pods);
+const pending = new Set<string>();
+const markReady = async (p: KubeObject) => {
+  const st = p.status as { conditions?: { type: string; status: string }[] } | undefined;
+  if (p.metadata.deletionTimestamp || st?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return;
+  const key = `${p.metadata.namespace}/${p.metadata.name}`;
+  if (pending.has(key)) return;
+  pending.add(key);
+  try {
+    const now = new Date().toISOString();
+    await client.patch(R.pods, p.metadata.namespace, p.metadata.name!, 'merge', { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } }, { subresource: 'status' });
+  } catch {
+    /* the pod went away */
+  } finally {
+    pending.delete(key);
+  }
+};
+kubelet.addHandlers({ add: (p) => void markReady(p), update: (_o, p) => void markReady(p) });
+kubelet.start();
+await kubelet.waitForSync();
+
+function set(name: string, replicas: number, policy: 'OrderedReady' | 'Parallel'): KubeObject {
+  return {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name },
+    spec: {
+      replicas, serviceName: name, podManagementPolicy: policy, selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    },
+  };
+}
+
+async function run(name: string, replicas: number, policy: 'OrderedReady' | 'Parallel'): Promise<{ ms: number; cpuMs: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await client.create(R.statefulsets, 'default', set(name, replicas, policy));
+  for (;;) {
+    const s = (await client.get(R.statefulsets, 'default', name)).status as { readyReplicas?: number } | undefined;
+    if ((s?.readyReplicas ?? 0) >= replicas) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(cpu0);
+  return { ms, cpuMs: (c.user + c.system) / 1000 };
+}
+
+const line = (label: string, r: { ms: number; cpuMs: number }, n: number) =>
+  console.log(`${label}: ${(r.ms / 1000).toFixed(2)} s wall, ${(r.ms / n).toFixed(2)} ms/pod step wall, ${(r.cpuMs / n).toFixed(2)} ms/pod CPU (whole process)`);
+
+console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+line(`OrderedReady ${SMALL} replicas`, await run('ordered', SMALL, 'OrderedReady'), SMALL);
+console.log(`  controller: ${controller.syncs} syncs, pure reconcile ${(controller.reconcileMs / SMALL).toFixed(2)} ms/pod step`);
+console.log(`  controller API calls: ${Object.entries(calls).filter(([k]) => !k.startsWith('list') && !k.startsWith('watch')).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+line(`Parallel ${SMALL} replicas`, await run('parallel', SMALL, 'Parallel'), SMALL);
+const big = await run('big', LARGE, 'Parallel');
+line(`Parallel ${LARGE} replicas`, big, LARGE);
+const total = process.cpuUsage();
+console.log(`at ${LARGE + 2 * SMALL} pods (+ as many claims): RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, process CPU so far ${((total.user + total.system) / 1e6).toFixed(1)} s`);
+
+kubelet.stop();
+await controller.stop();
+client.close();
+await cluster.stop();
+rmSync(dir, { recursive: true, force: true });

@@ -186,6 +186,53 @@ test('a missing ConfigMap key is CreateContainerConfigError with the upstream me
   await client.delete(R.pods, 'default', 'cfg', { gracePeriodSeconds: 0 });
 });
 
+test('liveness failure kills and restarts the container with the upstream events', async () => {
+  await client.create(R.pods, 'default', {
+    metadata: { name: 'sick', namespace: 'default', annotations: { 'sim.ordinal.dev/liveness': 'false' } },
+    spec: { containers: [{ name: 'app', image: 'busybox:1.36', livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1, failureThreshold: 2 } }] },
+  } as KubeObject);
+  const p = await eventually('restarted by liveness', async () => {
+    const p = await getPod('sick');
+    return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined;
+  });
+  assert.ok(p.status!.containerStatuses![0]!.lastState?.terminated, 'the killed attempt is the last state');
+  const events = (await client.list(R.events, 'default')).items.filter((e) => as<{ involvedObject: { name: string } }>(e).involvedObject.name === 'sick').map((e) => as<{ reason: string; message: string }>(e));
+  assert.ok(events.some((e) => e.reason === 'Unhealthy' && /^Liveness probe failed: Get "http:\/\/10\.244\.0\.\d+:8080\/healthz": dial tcp .*connection refused$/.test(e.message)), JSON.stringify(events));
+  assert.ok(events.some((e) => e.reason === 'Killing' && e.message === 'Container app failed liveness probe, will be restarted'));
+  await client.delete(R.pods, 'default', 'sick', { gracePeriodSeconds: 0 });
+});
+
+test('a pull failure is ErrImagePull then ImagePullBackOff', async () => {
+  await client.create(R.pods, 'default', { metadata: { name: 'badimg', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'registry.example/doesnotexist:1' }] } } as KubeObject);
+  const seen = new Set<string>();
+  await eventually('ImagePullBackOff', async () => {
+    const p = await getPod('badimg');
+    const r = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    if (r) seen.add(r);
+    return r === 'ImagePullBackOff' ? p : undefined;
+  });
+  const events = (await client.list(R.events, 'default')).items.filter((e) => as<{ involvedObject: { name: string } }>(e).involvedObject.name === 'badimg').map((e) => as<{ reason: string; message: string }>(e));
+  assert.ok(events.some((e) => e.reason === 'Failed' && e.message.startsWith('Failed to pull image "registry.example/doesnotexist:1": ')));
+  assert.ok(events.some((e) => e.reason === 'BackOff' && e.message === 'Back-off pulling image "registry.example/doesnotexist:1"'));
+  await client.delete(R.pods, 'default', 'badimg', { gracePeriodSeconds: 0 });
+});
+
+test('a hostPort already taken on the node: the pod is rejected (Failed, NodePorts)', async () => {
+  const mk = (name: string) => ({ metadata: { name, namespace: 'default' }, spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'busybox', ports: [{ containerPort: 80, hostPort: 8081 }] }] } } as KubeObject);
+  await client.create(R.pods, 'default', mk('hp-1'));
+  await eventually('hp-1 running', async () => (await getPod('hp-1')).status?.phase === 'Running');
+  await client.create(R.pods, 'default', mk('hp-2'));
+  const p = await eventually('hp-2 rejected', async () => {
+    const p = await getPod('hp-2');
+    return p.status?.phase === 'Failed' ? p : undefined;
+  });
+  assert.equal(p.status?.reason, 'NodePorts');
+  assert.equal(p.status?.message, 'Pod was rejected: Predicate NodePorts failed');
+  assert.equal(cells(p).reason, 'NodePorts');
+  await client.delete(R.pods, 'default', 'hp-1', { gracePeriodSeconds: 0 });
+  await client.delete(R.pods, 'default', 'hp-2', { gracePeriodSeconds: 0 });
+});
+
 test('deleting a pod terminates it gracefully and the agent finishes the deletion', async () => {
   const before = await getPod('web-0');
   await client.delete(R.pods, 'default', 'web-0');
@@ -219,18 +266,39 @@ test('a second node gets pods spread by the scheduler; a stopped agent goes NotR
   assert.deepEqual([...nodes].sort(), ['node-a', 'node-b']);
   for (const p of pods.filter((p) => p.spec?.nodeName === 'node-b')) assert.match(p.status!.podIP!, /^10\.244\.1\./);
 
+  await client.create(R.pods, 'default', {
+    metadata: { name: 'short-tolerance', namespace: 'default' },
+    spec: { nodeName: 'node-b', tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 1 }], containers: [{ name: 'c', image: 'busybox' }] },
+  } as KubeObject);
+  await eventually('short-tolerance running', async () => (await getPod('short-tolerance')).status?.phase === 'Running');
+
   lifecycle = startNodeLifecycleController(client, { gracePeriodMs: 1500, monitorPeriodMs: 200, log: () => {} });
   await b.stop();
-  const unknown = await eventually('node-b Ready=Unknown', async () => {
+  const unknown = await eventually('node-b Ready=Unknown and tainted', async () => {
     const n = as<Node>(await client.get(R.nodes, undefined, 'node-b'));
     const c = n.status?.conditions?.find((c) => c.type === 'Ready');
-    return c?.status === 'Unknown' ? n : undefined;
+    return c?.status === 'Unknown' && n.spec?.taints?.length ? n : undefined;
   }, 10_000);
   const ready = unknown.status!.conditions!.find((c) => c.type === 'Ready')!;
   assert.equal(ready.reason, 'NodeStatusUnknown');
   assert.equal(ready.message, 'Kubelet stopped posting node status.');
-  assert.ok(unknown.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute'));
+  assert.ok(unknown.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute' && t.timeAdded));
   assert.ok(unknown.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoSchedule'));
   const a = as<Node>(await client.get(R.nodes, undefined, 'node-a'));
   assert.equal(a.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', 'the live node stays Ready');
+  // Pods there are NotReady; the one with a 1 s toleration is evicted, the 300 s ones stay.
+  const evicted = await eventually('short-tolerance evicted', async () => {
+    const p = await getPod('short-tolerance');
+    return p.metadata?.deletionTimestamp ? p : undefined;
+  }, 10_000);
+  const dt = evicted.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
+  assert.equal(dt?.status, 'True');
+  assert.equal(dt?.reason, 'DeletionByTaintManager');
+  assert.equal(evicted.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
+  assert.equal(cells(evicted).reason, 'Terminating');
+  for (const p of pods.filter((p) => p.spec?.nodeName === 'node-b')) {
+    const cur = await getPod(p.metadata!.name!);
+    assert.equal(cur.metadata?.deletionTimestamp, undefined, 'default 300 s toleration not yet over');
+    assert.equal(cur.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
+  }
 });

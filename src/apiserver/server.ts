@@ -54,6 +54,10 @@ export interface ApiServerOptions {
 }
 
 const DEFAULT_MAX_BODY = 3 * 1024 * 1024; // upstream's 3 MiB request limit
+/** A request body must arrive within this time (watches have no body, so no overall request timeout). */
+const BODY_TIMEOUT_MS = 60_000;
+/** ORDINAL_LOG_REQUESTS=1 logs one line per request (method, URL, code, duration). */
+const LOG_REQUESTS = !!process.env.ORDINAL_LOG_REQUESTS;
 
 interface Parsed {
   url: URL;
@@ -76,6 +80,10 @@ export class ApiServer {
     this.discoveryKinds = [...this.kinds, ...reviewKinds.filter((r) => !this.kinds.some((k) => k.group === r.group && k.plural === r.plural))];
     this.handler = new ResourceHandler(opts.ctx);
     this.server = https.createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, keepAliveTimeout: 30_000 }, (req, res) => {
+      if (LOG_REQUESTS) {
+        const t0 = performance.now();
+        res.on('finish', () => this.log(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - t0).toFixed(1)}ms`));
+      }
       this.serve(req, res).catch((e) => this.fail(res, e));
     });
     this.server.requestTimeout = 0; // watches are long-lived
@@ -301,7 +309,13 @@ export class ApiServer {
         }
         chunks.push(c);
       });
-      req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks)); });
+      const timer = setTimeout(() => {
+        if (failed) return;
+        failed = true;
+        reject(errors.timeout('timed out reading the request body'));
+      }, BODY_TIMEOUT_MS);
+      req.on('end', () => { clearTimeout(timer); if (!failed) resolve(Buffer.concat(chunks)); });
+      req.on('close', () => clearTimeout(timer));
       req.on('error', (e) => { if (!failed) { failed = true; reject(errors.badRequest(`error reading request body: ${e.message}`)); } });
     });
   }

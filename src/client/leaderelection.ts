@@ -86,16 +86,21 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
+    // The leader gives up after renewDeadline (2/3 of the lease, as upstream's 10 s of 15 s)
+    // without a successful renewal, i.e. before any other candidate may take the lease over.
+    const renewDeadlineMs = (this.duration * 1000 * 2) / 3;
     try {
       const ok = await this.tryAcquireOrRenew();
-      if (ok) this.lastRenew = Date.now();
       if (this.stopped) return;
-      if (ok) this.setLeading(true);
-      else if (this.leading && Date.now() - this.lastRenew > this.duration * 1000) this.setLeading(false);
-      else if (this.leading && !ok) this.setLeading(false);
+      if (ok) {
+        this.lastRenew = Date.now();
+        this.setLeading(true);
+      } else if (this.leading) {
+        this.setLeading(false); // someone else holds the lease now
+      }
     } catch {
-      // API unreachable: keep leading only while our lease would still be valid.
-      if (this.leading && Date.now() - this.lastRenew > this.duration * 1000) this.setLeading(false);
+      // API unreachable: keep leading only within the renew deadline.
+      if (this.leading && Date.now() - this.lastRenew > renewDeadlineMs) this.setLeading(false);
     }
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.tick(), this.renewMs);

@@ -15,7 +15,8 @@ import { HttpClient } from '../../src/client/http.js';
 import { R } from '../../src/client/types.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { podStatusCells } from '../../src/api/kinds/pod.js';
-import type { NodeAgent } from '../../src/node/agent.js';
+import { NodeAgent } from '../../src/node/agent.js';
+import { SimRuntime } from '../../src/node/runtime/sim.js';
 import { startNodeLifecycleController, type NodeLifecycleController } from '../../src/controllers/nodelifecycle/controller.js';
 
 let dir: string;
@@ -248,6 +249,40 @@ test('deleting a pod terminates it gracefully and the agent finishes the deletio
   assert.ok(sawTerminating, 'Terminating shown');
   assert.ok(deleted, 'the pod is gone within the grace period (the sim honours SIGTERM)');
   await eventually('pod directory removed', async () => !existsSync(join(dir, 'agent', 'node-a', 'pods', before.metadata!.uid!)));
+});
+
+test('a restarted agent adopts the sandboxes of live pods and removes the rest', async () => {
+  const runtime = new SimRuntime({ podCIDR: '10.244.9.0/24' });
+  const mk = () => new NodeAgent({ client, nodeName: 'node-r', nodeIP: '127.0.0.1', dataDir: join(dir, 'agent-r'), runtime, syncMs: 200, labels: { role: 'restart' } });
+  let agent = mk();
+  await agent.start();
+  for (const name of ['keep', 'gone']) {
+    await client.create(R.pods, 'default', { metadata: { name, namespace: 'default' }, spec: { nodeName: 'node-r', containers: [{ name: 'c', image: 'busybox' }] } } as KubeObject);
+  }
+  const running = async (name: string) => eventually(`${name} running`, async () => {
+    const p = await getPod(name);
+    return p.status?.containerStatuses?.[0]?.state?.running ? p : undefined;
+  });
+  const keep = await running('keep');
+  await running('gone');
+  await agent.stop();
+  // While the agent is down, one pod is force-deleted.
+  await client.delete(R.pods, 'default', 'gone', { gracePeriodSeconds: 0 });
+  assert.equal((await runtime.listPodSandboxes()).length, 2);
+  agent = mk();
+  await agent.start();
+  const sandboxes = await runtime.listPodSandboxes();
+  assert.deepEqual(sandboxes.map((s) => s.labels['io.kubernetes.pod.name']), ['keep']);
+  await new Promise((r) => setTimeout(r, 500));
+  const after = await getPod('keep');
+  assert.equal(after.status!.containerStatuses![0]!.containerID, keep.status!.containerStatuses![0]!.containerID, 'same container, not restarted');
+  assert.equal(after.status!.containerStatuses![0]!.restartCount, 0);
+  assert.equal(after.status!.podIP, keep.status!.podIP);
+  await client.delete(R.pods, 'default', 'keep');
+  await eventually('keep deleted', async () => client.get(R.pods, 'default', 'keep').then(() => undefined, () => true));
+  assert.equal((await runtime.listPodSandboxes()).length, 0);
+  await agent.stop();
+  await client.delete(R.nodes, undefined, 'node-r');
 });
 
 test('a second node gets pods spread by the scheduler; a stopped agent goes NotReady/Unknown', async () => {

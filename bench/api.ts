@@ -36,6 +36,16 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** CPU seconds (user+system, all threads) the process has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // after "pid (comm) ": state is fields[0], utime fields[11], stime fields[12], in clock ticks (100/s on Linux)
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+let serverPid = 0;
+
 function pct(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -49,12 +59,15 @@ interface Phase {
   ops: number;
   seconds: number;
   lat: number[];
+  /** CPU seconds the server used during the phase */
+  serverCpu: number;
 }
 
 /** Runs `total` operations over `clients` concurrent workers; op(i) returns the HTTP status. */
 async function phase(total: number, clients: number, op: (i: number) => Promise<number>, okStatus: number): Promise<Phase> {
   let next = 0;
   const lat: number[] = [];
+  const cpu0 = serverPid ? cpuSeconds(serverPid) : 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -68,12 +81,14 @@ async function phase(total: number, clients: number, op: (i: number) => Promise<
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const serverCpu = serverPid ? cpuSeconds(serverPid) - cpu0 : NaN;
   lat.sort((a, b) => a - b);
-  return { ops: total, seconds, lat };
+  return { ops: total, seconds, lat, serverCpu };
 }
 
 function line(label: string, p: Phase): string {
-  return `${label.padEnd(28)} ${(p.ops / p.seconds).toFixed(0).padStart(7)} ops/s   p50 ${fmt(pct(p.lat, 50))} ms   p99 ${fmt(pct(p.lat, 99))} ms   (${p.ops} ops, ${CLIENTS} clients)`;
+  // ops per server CPU-second: what one free core would do, less sensitive to other load on the machine
+  return `${label.padEnd(28)} ${(p.ops / p.seconds).toFixed(0).padStart(7)} ops/s   p50 ${fmt(pct(p.lat, 50))} ms   p99 ${fmt(pct(p.lat, 99))} ms   (${p.ops} ops, ${CLIENTS} clients; server used ${p.serverCpu.toFixed(1)} CPU-s = ${(p.ops / p.serverCpu).toFixed(0)} ops per server CPU-second)`;
 }
 
 /** Opens a watch and calls onEvent for each decoded event line. */
@@ -138,6 +153,7 @@ async function main(): Promise<void> {
     }
     await sleep(2000);
     const pid = c.proc!.pid!;
+    serverPid = pid;
     results.idleRssMiB = rssMiB(pid);
     console.log(`idle RSS                      ${results.idleRssMiB.toFixed(1)} MiB   (target < 100 MB)`);
 
@@ -148,11 +164,13 @@ async function main(): Promise<void> {
 
     const creates = await phase(N, CLIENTS, async (i) => (await c.request('POST', '/api/v1/namespaces/default/configmaps', cm(i), { agent })).status, 201);
     results.createsPerSec = creates.ops / creates.seconds;
+    results.createsPerServerCpuSec = creates.ops / creates.serverCpu;
     results.createP99Ms = pct(creates.lat, 99);
     console.log(line('create (durable)', creates) + '   (target >= 2000/s)');
 
     const gets = await phase(N, CLIENTS, async () => (await c.request('GET', `/api/v1/namespaces/default/configmaps/bench-${Math.floor(Math.random() * N)}`, undefined, { agent })).status, 200);
     results.getsPerSec = gets.ops / gets.seconds;
+    results.getsPerServerCpuSec = gets.ops / gets.serverCpu;
     console.log(line('get', gets));
 
     const listLat: number[] = [];

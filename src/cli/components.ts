@@ -20,6 +20,8 @@ import { join } from 'node:path';
 import { startReplicaSetController } from '../controllers/replicaset/controller.js';
 import { startDeploymentController } from '../controllers/deployment/controller.js';
 import { startServiceAccountController } from '../controllers/serviceaccounts/controller.js';
+import { startNodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
+import { nodeAgentComponent } from './agent.js';
 
 export function clientFor(ctx: ClusterContext): Client {
   return new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem });
@@ -125,8 +127,16 @@ export const serviceAccountsComponent: Component = {
   },
 };
 
-/** Everything `ordinal up` runs by default, in start order. */
-export function defaultComponents(): Component[] {
+export const nodeLifecycleComponent: Component = {
+  name: 'node-lifecycle-controller',
+  async start(ctx) {
+    const c = startNodeLifecycleController(clientFor(ctx), { log: ctx.log });
+    return { stop: () => c.stop() };
+  },
+};
+
+/** Everything `ordinal up` runs by default, in start order; `agent: false` = `--no-agent`. */
+export function defaultComponents(opts: { agent?: boolean } = {}): Component[] {
   return [
     gcComponent,
     serviceAccountsComponent,
@@ -135,7 +145,9 @@ export function defaultComponents(): Component[] {
     replicaSetComponent,
     deploymentComponent,
     controllerManagerComponent({ leaderElection: {} }) as Component,
+    nodeLifecycleComponent,
     schedulerComponent,
     dnsComponent,
+    ...(opts.agent === false ? [] : [nodeAgentComponent()]),
   ];
 }

@@ -16,7 +16,11 @@ Flags:
   --runtime cri|sim       container runtime (default sim)
   --storage sqlite|etcd|memory   storage backend (default sqlite, a file in the data dir)
   --etcd-endpoints URLS   comma-separated etcd client URLs (with --storage etcd)
+  --no-agent              run no node agent in this process (nodes join with 'ordinal agent')
   -h, --help              show this help`;
+
+/** Set by --no-agent (not a ClusterOptions field: it only changes which components `up` starts). */
+let noAgent = false;
 
 export function parseUpArgs(args: string[]): ClusterOptions | 'help' {
   const o: ClusterOptions = { dataDir: defaultDataDir() };
@@ -48,6 +52,7 @@ export function parseUpArgs(args: string[]): ClusterOptions | 'help' {
         o.storage = s;
         break;
       }
+      case '--no-agent': noAgent = true; break;
       case '--etcd-endpoints': o.etcdEndpoints = val().split(',').map((s) => s.trim()).filter(Boolean); break;
       default: throw new Error(`unknown flag ${JSON.stringify(args[i])}`);
     }
@@ -69,7 +74,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
   opts.log = log;
-  opts.components ??= defaultComponents();
+  opts.components ??= defaultComponents({ agent: !noAgent });
   const t0 = Date.now();
   let cluster;
   try {

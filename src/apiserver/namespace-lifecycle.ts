@@ -110,6 +110,8 @@ export class NamespaceLifecycle {
     const ns = JSON.parse(kv.value) as KubeObject;
     if (!ns.metadata.deletionTimestamp) return true; // recreated meanwhile
     if ((ns.metadata.finalizers?.length ?? 0) > 0) return false; // someone else's finalizer
+    const specFins = ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter((f) => f !== 'kubernetes');
+    if (specFins.length) return false; // another finalizer still has work (removed via /finalize)
     try {
       await this.d.store.delete(key, kv.modRevision);
     } catch (e) {

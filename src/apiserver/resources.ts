@@ -861,6 +861,10 @@ export class ResourceHandler {
       if (r.info.verb !== 'create') throw errors.methodNotAllowed();
       return sub === 'binding' ? this.bind(r) : this.evict(r);
     }
+    if (sub === 'finalize' && kind.group === '' && kind.kind === 'Namespace') {
+      if (r.info.verb !== 'update') throw errors.methodNotAllowed();
+      return this.finalizeNamespace(r);
+    }
     if (subs.other?.includes(sub.split('/')[0]!)) {
       const { obj } = await this.getObject(kind, r.info.namespace, name);
       if (kind.kind === 'Pod' && !(obj.spec as { nodeName?: string } | undefined)?.nodeName) {
@@ -869,6 +873,40 @@ export class ResourceHandler {
       throw errors.serviceUnavailable(`${kind.plural}/${sub.split('/')[0]} is not available yet: no node agent is serving ${kind.singular} "${name}"`);
     }
     throw errors.noResource();
+  }
+
+  /** PUT namespaces/{name}/finalize: only spec.finalizers changes (how stuck namespaces are released). */
+  private async finalizeNamespace(r: ResourceRequest): Promise<ApiResult> {
+    const kind = r.kind;
+    const obj = this.checkBodyObject(r);
+    this.checkIdentity(r, obj);
+    const fins = (obj.spec as { finalizers?: unknown } | undefined)?.finalizers;
+    if (fins !== undefined && fins !== null && !(Array.isArray(fins) && fins.every((f) => typeof f === 'string'))) {
+      throw errors.badRequest('spec.finalizers: must be a list of strings');
+    }
+    const name = r.info.name!;
+    const rv = metaOf(obj).resourceVersion as string | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const { obj: cur, kv } = await this.getObject(kind, undefined, name);
+      if (rv && rv !== String(kv.modRevision)) throw errors.staleObject(gr(kind), name);
+      const next = clone(cur);
+      const spec = ((next.spec as Record<string, unknown> | undefined) ?? (next.spec = {})) as Record<string, unknown>;
+      if (Array.isArray(fins) && fins.length) spec.finalizers = fins; else delete spec.finalizers;
+      if (deepEqual(next, cur) || r.query.dryRun) return this.json(200, next);
+      try {
+        if (cur.metadata.deletionTimestamp && !spec.finalizers && !(cur.metadata.finalizers?.length)) {
+          // No finalizer left on a terminating namespace: it goes now (upstream's forced finalize).
+          const del = await this.store.delete(kv.key, kv.modRevision);
+          return this.json(200, this.codec.decode(kind, { value: this.codec.encode(kind, next), modRevision: del.modRevision }));
+        }
+        const res = await this.store.update(kv.key, this.codec.encode(kind, next), kv.modRevision);
+        return this.json(200, this.codec.decode(kind, res));
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'Conflict' && !rv && attempt < 20) continue;
+        if (e instanceof StoreError && e.code === 'Conflict') throw errors.staleObject(gr(kind), name);
+        storeErr(e);
+      }
+    }
   }
 
   private scaleOf(kind: KindDefinition, obj: KubeObject): Record<string, unknown> {

@@ -568,3 +568,16 @@ test('pod binding sets spec.nodeName once; eviction deletes through the graceful
   assert.ok(force.status === 200 || force.status === 404, force.text);
   assert.equal((await c.req('GET', `${P}/bindme`)).status, 404);
 });
+
+test('namespace finalize subresource: emptying spec.finalizers of a terminating namespace removes it', async () => {
+  const ns = await c.req('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'stuck' }, spec: { finalizers: ['kubernetes', 'example.com/hold'] } });
+  assert.equal(ns.status, 201, ns.text);
+  await c.req('DELETE', '/api/v1/namespaces/stuck');
+  await new Promise((r) => setTimeout(r, 700));
+  const still = await c.req('GET', '/api/v1/namespaces/stuck');
+  assert.equal(still.status, 200, 'held by example.com/hold');
+  assert.equal(still.json.status.phase, 'Terminating');
+  const fin = await c.req('PUT', '/api/v1/namespaces/stuck/finalize', { ...still.json, spec: { finalizers: [] } });
+  assert.equal(fin.status, 200, fin.text);
+  assert.equal((await c.req('GET', '/api/v1/namespaces/stuck')).status, 404);
+});

@@ -870,7 +870,7 @@ export class ResourceHandler {
       if (kind.kind === 'Pod' && !(obj.spec as { nodeName?: string } | undefined)?.nodeName) {
         throw errors.badRequest(`pod ${name} does not have a host assigned`);
       }
-      throw errors.serviceUnavailable(`${kind.plural}/${sub.split('/')[0]} is not available yet: no node agent is serving ${kind.singular} "${name}"`);
+      throw errors.serviceUnavailable(`${kind.plural}/${sub.split('/')[0]} is not supported for ${kind.singular} "${name}" yet: the node agent does not serve it`);
     }
     throw errors.noResource();
   }

@@ -72,15 +72,17 @@ export function startControllers(client: Client, opts: ControllerManagerOptions 
       void startAll().then(resolveReady);
     },
     onStoppedLeading: () => {
-      log(`${elector.identity} lost the lease; stopping controllers`);
+      if (!stopping) log(`${elector.identity} lost the lease; stopping controllers`);
       void stopAll();
     },
   });
+  let stopping = false;
   elector.start();
   return {
     ready,
     isLeader: () => elector.isLeader(),
     stop: async () => {
+      stopping = true;
       await elector.stop();
       await stopAll();
     },

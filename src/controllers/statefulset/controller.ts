@@ -46,6 +46,8 @@ export class StatefulSetController {
    * our own write yet; writing with its older version would only earn a Conflict and a retry.
    */
   private readonly written = new Map<string, string>();
+  /** The last Waiting event message per set UID (to say each lasting wait once). */
+  private readonly lastWaiting = new Map<string, string>();
 
   constructor(private readonly client: Client, private readonly opts: StatefulSetControllerOptions = {}) {
     this.log = opts.log ?? (() => undefined);
@@ -192,7 +194,16 @@ export class StatefulSetController {
       return undefined;
     }
     const emit = (e: EventSpec) => this.recorder.event(asKube({ ...set, kind: 'StatefulSet', apiVersion: 'apps/v1' }), e.type, e.reason, e.message);
-    for (const e of result.events) emit(e);
+    for (const e of result.events) {
+      if (e.reason === 'Waiting') {
+        // reconcile reports a lasting wait on every sync; say it once per distinct message.
+        const uid = set.metadata.uid ?? key;
+        if (this.lastWaiting.get(uid) === e.message) continue;
+        this.lastWaiting.set(uid, e.message);
+        if (this.lastWaiting.size > 10_000) this.lastWaiting.delete(this.lastWaiting.keys().next().value!);
+      }
+      emit(e);
+    }
 
     const errors: string[] = [...result.errors];
     let collisionBump = false;

@@ -19,6 +19,8 @@ export const REVISION_LABEL = 'controller-revision-hash';
 export const RECOVER_ANNOTATION = 'ordinal.dev/recover-stuck-rollout';
 /** Ordinal's own condition type: which ordinal blocks progress, and why. */
 export const WAITING_CONDITION = 'Waiting';
+/** A wait is also reported as a `Waiting` event once it has lasted this long. */
+export const WAITING_EVENT_AFTER_MS = 10_000;
 
 export interface Features {
   /** MaxUnavailableStatefulSet: off by default, as upstream ships it (1.35.4+/1.36). */
@@ -612,13 +614,19 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       currentRevision = updateName;
     }
     const old = set.status?.conditions?.find((x) => x.type === WAITING_CONDITION);
+    let waitingWake: number | undefined;
     let conditions: StatefulSetCondition[] = [];
     if (waiting === 'keep') conditions = old ? [old] : [];
     else if (waiting) {
       const same = old && old.status === 'True' && old.reason === waiting.reason && old.message === waiting.message;
       conditions = [same ? old! : { type: WAITING_CONDITION, status: 'True', lastTransitionTime: now.toISOString(), reason: waiting.reason, message: waiting.message }];
-      // `kubectl describe sts` prints events, not conditions: say it there too, once per change.
-      if (!same) events.push({ type: 'Normal', reason: 'Waiting', message: waiting.message });
+      // `kubectl describe sts` prints events, not conditions: say it there too, but only once a
+      // wait has lasted WAITING_EVENT_AFTER_MS, so an ordinary bring-up stays quiet. The caller
+      // de-duplicates repeats; we ask to be woken when the wait becomes reportable.
+      const since = same && old!.lastTransitionTime ? Date.parse(old!.lastTransitionTime) : now.getTime();
+      const waited = now.getTime() - since;
+      if (waited >= WAITING_EVENT_AFTER_MS) events.push({ type: 'Normal', reason: 'Waiting', message: waiting.message });
+      else waitingWake = WAITING_EVENT_AFTER_MS - waited;
     }
     status = renderStatus({ observedGeneration: set.metadata.generation, counts: c, currentRevision, updateRevision: updateName, collisionCount: collision, conditions });
 
@@ -630,13 +638,14 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       for (const r of history.slice(0, history.length - limit)) push({ kind: 'deleteRevision', revision: r, batch: batch++, finally: true });
     }
 
-    let requeueAfterMs: number | undefined;
+    let requeueAfterMs: number | undefined = waitingWake;
     if (minReady > 0 && c.availableReplicas !== N) {
       // Wake when the next Ready pod becomes available (upstream: after minReadySeconds).
       const due = pods
         .filter((p) => isRunningAndReady(p) && !isAvailable(p, minReady, now))
         .map((p) => Date.parse(readyCondition(p)?.lastTransitionTime ?? '') + minReady * 1000 - now.getTime() + 1);
-      requeueAfterMs = due.length && due.every(Number.isFinite) ? Math.max(1, Math.min(...due)) : minReady * 1000;
+      const avail = due.length && due.every(Number.isFinite) ? Math.max(1, Math.min(...due)) : minReady * 1000;
+      requeueAfterMs = requeueAfterMs === undefined ? avail : Math.min(requeueAfterMs, avail);
     }
     return { actions, status, conditions, statusChanged: statusDiffers(set.status, status), events, errors, requeueAfterMs };
   };

@@ -40,8 +40,12 @@ test('T1: OrderedReady bring-up creates claim then pod, one ordinal at a time, e
   assert.equal(w.pods.has('web-1'), false);
   assert.equal(r2.status.replicas, 1);
   assert.deepEqual(r2.conditions.map((c) => [c.type, c.status, c.reason, c.message]), [[WAITING_CONDITION, 'True', 'PodPending', 'web-1 waits: web-0 is Pending (not scheduled)']]);
-  assert.deepEqual(r2.events, [{ type: 'Normal', reason: 'Waiting', message: 'web-1 waits: web-0 is Pending (not scheduled)' }]);
-  assert.deepEqual(w.sync().events, [], 'the event is recorded once per change, not per sync');
+  assert.deepEqual(r2.events, [], 'an ordinary short wait is not an event');
+  assert.equal(r2.requeueAfterMs, 10_000, 'look again when the wait has lasted 10 s');
+  w.now = new Date(w.now.getTime() + 10_000);
+  const r3 = w.sync();
+  assert.deepEqual(r3.events, [{ type: 'Normal', reason: 'Waiting', message: 'web-1 waits: web-0 is Pending (not scheduled)' }], 'a lasting wait shows in kubectl describe');
+  assert.equal(r3.statusChanged, false, 'the condition itself did not change');
 
   w.unready('web-0');
   w.pods.get('web-0')!.spec!.containers![0]!.readinessProbe = { httpGet: { path: '/', port: 80 } };
@@ -399,7 +403,10 @@ test('minReadySeconds: availableReplicas and OrderedReady wait for availability;
   assert.equal(r.status.availableReplicas, 0);
   assert.equal(w.pods.has('web-1'), false);
   assert.equal(r.conditions[0]!.reason, 'PodNotAvailable');
-  assert.equal(r.requeueAfterMs, 30_001);
+  assert.equal(r.requeueAfterMs, 10_000, 'the earlier of: wait becomes reportable (10 s), web-0 becomes available (30 s)');
+  w.now = new Date(w.now.getTime() + 15_000);
+  assert.equal(w.sync().requeueAfterMs, 15_001, 'then exactly when web-0 becomes available');
+  w.now = new Date(w.now.getTime() - 15_000);
   w.now = new Date(w.now.getTime() + 31_000);
   const r2 = w.sync();
   assert.ok(w.pods.has('web-1'));

@@ -27,21 +27,21 @@ export function clientFor(ctx: ClusterContext): Client {
   return new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem });
 }
 
-export const endpointsComponent: Component = {
-  name: 'endpoints-controller',
-  async start(ctx) {
-    const c = startEndpointsController(clientFor(ctx), { log: ctx.log });
-    return { stop: () => c.stop() };
-  },
-};
+/** A component that runs one controller over its own client; `run` returns what stops it. */
+function controller(name: string, run: (client: Client, ctx: ClusterContext) => { stop(): void }, extra: Partial<Component> = {}): Component {
+  return {
+    name,
+    ...extra,
+    async start(ctx) {
+      const c = run(clientFor(ctx), ctx);
+      return { stop: () => c.stop() };
+    },
+  };
+}
 
-export const schedulerComponent: Component = {
-  name: 'scheduler',
-  async start(ctx) {
-    const s = startScheduler(clientFor(ctx), { log: ctx.log });
-    return { stop: () => s.stop() };
-  },
-};
+export const endpointsComponent = controller('endpoints-controller', (client, ctx) => startEndpointsController(client, { log: ctx.log }));
+
+export const schedulerComponent = controller('scheduler', (client, ctx) => startScheduler(client, { log: ctx.log }));
 
 /**
  * The `kube-dns` Service users expect in kube-system (the tenth address of the service range,
@@ -86,54 +86,17 @@ export const dnsComponent: Component = {
   },
 };
 
-export const gcComponent: Component = {
-  name: 'garbage-collector',
-  garbageCollector: true,
-  async start(ctx) {
-    const gc = startGarbageCollector(clientFor(ctx), ctx.kinds, { log: ctx.log });
-    return { stop: () => gc.stop() };
-  },
-};
+export const gcComponent = controller('garbage-collector', (client, ctx) => startGarbageCollector(client, ctx.kinds, { log: ctx.log }), { garbageCollector: true });
 
-export const volumesComponent: Component = {
-  name: 'volume-controller',
-  async start(ctx) {
-    const v = startVolumeController(clientFor(ctx), { volumeRoot: join(ctx.dataDir, 'volumes'), log: ctx.log });
-    return { stop: () => v.stop() };
-  },
-};
+export const volumesComponent = controller('volume-controller', (client, ctx) => startVolumeController(client, { volumeRoot: join(ctx.dataDir, 'volumes'), log: ctx.log }));
 
-export const replicaSetComponent: Component = {
-  name: 'replicaset-controller',
-  async start(ctx) {
-    const c = startReplicaSetController(clientFor(ctx), { log: ctx.log });
-    return { stop: () => c.stop() };
-  },
-};
+export const replicaSetComponent = controller('replicaset-controller', (client, ctx) => startReplicaSetController(client, { log: ctx.log }));
 
-export const deploymentComponent: Component = {
-  name: 'deployment-controller',
-  async start(ctx) {
-    const c = startDeploymentController(clientFor(ctx), { log: ctx.log });
-    return { stop: () => c.stop() };
-  },
-};
+export const deploymentComponent = controller('deployment-controller', (client, ctx) => startDeploymentController(client, { log: ctx.log }));
 
-export const serviceAccountsComponent: Component = {
-  name: 'serviceaccount-controller',
-  async start(ctx) {
-    const c = startServiceAccountController(clientFor(ctx), { caPem: ctx.caPem, log: ctx.log });
-    return { stop: () => c.stop() };
-  },
-};
+export const serviceAccountsComponent = controller('serviceaccount-controller', (client, ctx) => startServiceAccountController(client, { caPem: ctx.caPem, log: ctx.log }));
 
-export const nodeLifecycleComponent: Component = {
-  name: 'node-lifecycle-controller',
-  async start(ctx) {
-    const c = startNodeLifecycleController(clientFor(ctx), { log: ctx.log });
-    return { stop: () => c.stop() };
-  },
-};
+export const nodeLifecycleComponent = controller('node-lifecycle-controller', (client, ctx) => startNodeLifecycleController(client, { log: ctx.log }));
 
 /** Everything `ordinal up` runs by default, in start order; `agent: false` = `--no-agent`. */
 export function defaultComponents(opts: { agent?: boolean } = {}): Component[] {

@@ -10,6 +10,7 @@ import type { Client } from '../client/types.js';
 import { R } from '../client/types.js';
 import { Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
+import { runWorkers } from '../client/worker.js';
 import { EventRecorder } from '../client/events.js';
 import { schedule, type VolumeCheck } from './predicates.js';
 
@@ -125,32 +126,17 @@ export function startScheduler(client: Client, opts: { log?: (m: string) => void
     recorder.event(cur, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${result.node}`);
   }
 
-  let stopped = false;
-  async function worker(): Promise<void> {
-    for (;;) {
-      const k = await queue.get();
-      if (k === undefined || stopped) return;
-      try {
-        await sync(k);
-        queue.forget(k);
-      } catch (e) {
-        if (!isApiError(e, 'Conflict') && !isApiError(e, 'NotFound')) opts.log?.(`scheduler ${k}: ${(e as Error).message}`);
-        if (!isApiError(e, 'NotFound')) queue.addRateLimited(k);
-      } finally {
-        queue.done(k);
-      }
-    }
-  }
   const all = [pods, nodes, pvcs, pvs, classes];
   for (const i of all) i.start();
+  let workers: { stop(): void } | undefined;
   const synced = Promise.all(all.map((i) => i.waitForSync())).then(() => {
     enqueueAllPending();
-    void worker();
+    workers = runWorkers(queue, sync, { name: 'scheduler', workers: 1, log: opts.log, drop: (e) => isApiError(e, 'NotFound') });
   });
   return {
     synced,
     stop: () => {
-      stopped = true;
+      workers?.stop();
       queue.shutDown();
       for (const i of all) i.stop();
     },

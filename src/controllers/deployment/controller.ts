@@ -8,6 +8,7 @@ import type { Client } from '../../client/types.js';
 import { R } from '../../client/types.js';
 import { Informer } from '../../client/informer.js';
 import { WorkQueue } from '../../client/workqueue.js';
+import { runWorkers } from '../../client/worker.js';
 import { EventRecorder } from '../../client/events.js';
 import { reconcileDeployment, adoptable } from './reconcile.js';
 
@@ -70,25 +71,9 @@ export function startDeploymentController(client: Client, opts: { log?: (m: stri
     return r.requeueAfterMs;
   }
 
-  let stopped = false;
-  async function worker(): Promise<void> {
-    for (;;) {
-      const k = await queue.get();
-      if (k === undefined || stopped) return;
-      try {
-        const again = await sync(k);
-        queue.forget(k);
-        if (again) queue.addAfter(k, again);
-      } catch (e) {
-        if (!isApiError(e, 'Conflict') && !isApiError(e, 'NotFound') && !isApiError(e, 'AlreadyExists')) opts.log?.(`deployment ${k}: ${(e as Error).message}`);
-        queue.addRateLimited(k);
-      } finally {
-        queue.done(k);
-      }
-    }
-  }
   const all = [deployments, sets, pods];
   for (const i of all) i.start();
-  const synced = Promise.all(all.map((i) => i.waitForSync())).then(() => { void worker(); void worker(); });
-  return { synced, stop: () => { stopped = true; queue.shutDown(); for (const i of all) i.stop(); } };
+  let workers: { stop(): void } | undefined;
+  const synced = Promise.all(all.map((i) => i.waitForSync())).then(() => { workers = runWorkers(queue, sync, { name: 'deployment', log: opts.log }); });
+  return { synced, stop: () => { workers?.stop(); queue.shutDown(); for (const i of all) i.stop(); } };
 }

@@ -9,6 +9,7 @@ import type { Client } from '../../client/types.js';
 import { R } from '../../client/types.js';
 import { Informer } from '../../client/informer.js';
 import { WorkQueue } from '../../client/workqueue.js';
+import { runWorkers } from '../../client/worker.js';
 import { reconcileEndpoints, SERVICE_NAME_LABEL, type EndpointsAction } from './reconcile.js';
 
 const as = <T>(o: KubeObject) => o as unknown as T;
@@ -77,35 +78,19 @@ export function startEndpointsController(client: Client, opts: { workers?: numbe
     for (const a of actions) await apply(ns, a);
   }
 
-  let stopped = false;
-  async function worker(): Promise<void> {
-    for (;;) {
-      const k = await queue.get();
-      if (k === undefined || stopped) return;
-      try {
-        await sync(k);
-        queue.forget(k);
-      } catch (e) {
-        // Conflicts mean our cache was stale: retry with backoff, as upstream does.
-        if (!isApiError(e, 'Conflict') && !isApiError(e, 'AlreadyExists')) opts.log?.(`endpoints ${k}: ${(e as Error).message}`);
-        queue.addRateLimited(k);
-      } finally {
-        queue.done(k);
-      }
-    }
-  }
 
   const all = [services, pods, endpoints, slices, nodes];
   for (const i of all) i.start();
+  let workers: { stop(): void } | undefined;
   const synced = Promise.all(all.map((i) => i.waitForSync())).then(() => {
     // Orphans: Endpoints whose Service is gone get one pass at start-up.
     for (const e of endpoints.list()) queue.add(key(e.metadata.namespace, e.metadata.name));
-    for (let i = 0; i < (opts.workers ?? 2); i++) void worker();
+    workers = runWorkers(queue, sync, { name: 'endpoints', workers: opts.workers, log: opts.log });
   });
   return {
     synced,
     stop: () => {
-      stopped = true;
+      workers?.stop();
       queue.shutDown();
       for (const i of all) i.stop();
     },

@@ -6,6 +6,7 @@ import type { KindDefinition } from '../../api/kind.js';
 import type { Client, ResourceRef } from '../../client/types.js';
 import { Informer } from '../../client/informer.js';
 import { WorkQueue } from '../../client/workqueue.js';
+import { runWorkers } from '../../client/worker.js';
 import { decideDependent, decideOwner, type GcAction } from './reconcile.js';
 
 interface Entry { obj: KubeObject; ref: ResourceRef; namespaced: boolean }
@@ -103,32 +104,16 @@ export function startGarbageCollector(client: Client, kinds: KindDefinition[], o
     for (const a of actions) await apply(a);
   }
 
-  let stopped = false;
-  async function worker(): Promise<void> {
-    for (;;) {
-      const k = await queue.get();
-      if (k === undefined || stopped) return;
-      try {
-        await sync(k);
-        queue.forget(k);
-      } catch (err) {
-        if (!isApiError(err, 'Conflict')) opts.log?.(`gc ${k}: ${(err as Error).message}`);
-        queue.addRateLimited(k);
-      } finally {
-        queue.done(k);
-      }
-    }
-  }
   for (const i of informers) i.start();
+  let workers: { stop(): void } | undefined;
   const synced = Promise.all(informers.map((i) => i.waitForSync())).then(() => {
     for (const uid of byUid.keys()) queue.add(uid);
-    void worker();
-    void worker();
+    workers = runWorkers(queue, sync, { name: 'gc', log: opts.log });
   });
   return {
     synced,
     stop: () => {
-      stopped = true;
+      workers?.stop();
       queue.shutDown();
       for (const i of informers) i.stop();
     },

@@ -8,6 +8,7 @@ import type { Client } from '../../client/types.js';
 import { R } from '../../client/types.js';
 import { Informer } from '../../client/informer.js';
 import { WorkQueue } from '../../client/workqueue.js';
+import { runWorkers } from '../../client/worker.js';
 import { EventRecorder } from '../../client/events.js';
 import { reconcileReplicaSet } from './reconcile.js';
 
@@ -66,27 +67,10 @@ export function startReplicaSetController(client: Client, opts: { log?: (m: stri
     return undefined;
   }
 
-  let stopped = false;
-  async function worker(): Promise<void> {
-    for (;;) {
-      const k = await queue.get();
-      if (k === undefined || stopped) return;
-      try {
-        const again = await sync(k);
-        queue.forget(k);
-        if (again) queue.addAfter(k, again);
-      } catch (e) {
-        if (!isApiError(e, 'Conflict') && !isApiError(e, 'NotFound')) opts.log?.(`replicaset ${k}: ${(e as Error).message}`);
-        queue.addRateLimited(k);
-      } finally {
-        queue.done(k);
-      }
-    }
-  }
   for (const i of [sets, pods]) i.start();
+  let workers: { stop(): void } | undefined;
   const synced = Promise.all([sets.waitForSync(), pods.waitForSync()]).then(() => {
-    void worker();
-    void worker();
+    workers = runWorkers(queue, sync, { name: 'replicaset', log: opts.log });
   });
-  return { synced, stop: () => { stopped = true; queue.shutDown(); sets.stop(); pods.stop(); } };
+  return { synced, stop: () => { workers?.stop(); queue.shutDown(); sets.stop(); pods.stop(); } };
 }

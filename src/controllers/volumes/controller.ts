@@ -11,6 +11,7 @@ import type { Client } from '../../client/types.js';
 import { R } from '../../client/types.js';
 import { Informer } from '../../client/informer.js';
 import { WorkQueue } from '../../client/workqueue.js';
+import { runWorkers } from '../../client/worker.js';
 import { reconcileVolumes, PROVISIONER, DEFAULT_CLASS_ANNOTATION, type VolumeAction } from './reconcile.js';
 
 const as = <T>(o: KubeObject) => o as unknown as T;
@@ -89,36 +90,21 @@ export function startVolumeController(client: Client, opts: { volumeRoot: string
     if (failed) throw failed;
   }
 
-  let stopped = false;
-  async function worker(): Promise<void> {
-    for (;;) {
-      const k = await queue.get();
-      if (k === undefined || stopped) return;
-      try {
-        await sync();
-        queue.forget(k);
-      } catch (e) {
-        if (!isApiError(e, 'Conflict') && !isApiError(e, 'NotFound')) opts.log?.(`volumes: ${(e as Error).message}`);
-        queue.addRateLimited(k);
-      } finally {
-        queue.done(k);
-      }
-    }
-  }
   const all = [pvcs, pvs, classes, pods];
   for (const i of all) i.start();
+  let workers: { stop(): void } | undefined;
   const synced = (async () => {
     await client.create(R.storageclasses, undefined, DEFAULT_STORAGE_CLASS as unknown as KubeObject).catch((e) => {
       if (!isApiError(e, 'AlreadyExists')) opts.log?.(`volumes: default StorageClass: ${(e as Error).message}`);
     });
     await Promise.all(all.map((i) => i.waitForSync()));
     poke();
-    void worker();
+    workers = runWorkers(queue, () => sync(), { name: 'volumes', workers: 1, log: opts.log });
   })();
   return {
     synced,
     stop: () => {
-      stopped = true;
+      workers?.stop();
       queue.shutDown();
       for (const i of all) i.stop();
     },

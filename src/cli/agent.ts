@@ -120,6 +120,7 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
       const name = (opts.nodeName ?? os.hostname()).toLowerCase();
       const agent = new NodeAgent({ dataDir: join(ctx.dataDir, 'agent', name), log: ctx.log, ...opts, nodeName: name, client, runtimeKind: 'sim' });
       await agent.start();
+      ctx.addConnectHandler(agent.connectHandler());
       comp.agent = agent;
       return { stop: () => agent.stop() };
     },

@@ -16,6 +16,16 @@ import { Backoff, INITIAL_BACKOFF_MS, MAX_BACKOFF_MS } from './backoff.js';
 import { ProbeManager, kindTitle } from './probes.js';
 import { PodWorker, LABEL_POD_UID, type WorkerContext } from './pod-worker.js';
 import { VERSION } from '../version.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseLogQuery, serveLog } from './logs.js';
+
+/** The API server's connect hook, structurally (node code does not import the apiserver). */
+export type PodConnectHandler = (info: { resource: string; namespace?: string; name?: string; subresource?: string }, req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
+
+function sendStatus(res: ServerResponse, code: number, reason: string, message: string): void {
+  res.writeHead(code, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }));
+}
 
 export const KUBELET_VERSION = 'v1.32.0';
 export const CLUSTER_CIDR = '10.244.0.0/16';
@@ -360,6 +370,40 @@ export class NodeAgent {
     for (const w of this.workers.values()) if (!this.pods.get(w.namespace, w.name) || this.pods.get(w.namespace, w.name)!.metadata.uid !== w.uid) {
       void w.kick().then(() => { if (w.done) this.workers.delete(w.uid); });
     }
+  }
+
+  /** Serves pods/log for pods on this node (exec/attach/portforward come with the streaming work). */
+  connectHandler(): PodConnectHandler {
+    return async (info, req, res) => {
+      if (info.resource !== 'pods' || info.subresource !== 'log' || !info.name || !this.pods) return false;
+      const pod = as<Pod | undefined>(this.pods.get(info.namespace ?? 'default', info.name));
+      if (!pod) return false;
+      const worker = this.workers.get(pod.metadata!.uid!);
+      if (!worker) return false;
+      req.resume();
+      const q = parseLogQuery(new URL(req.url ?? '/', 'http://x').searchParams);
+      const names = (pod.spec?.containers ?? []).map((c) => c.name);
+      const inits = (pod.spec?.initContainers ?? []).map((c) => c.name);
+      let container = q.container;
+      if (!container) {
+        if (names.length === 1) container = names[0]!;
+        else {
+          sendStatus(res, 400, 'BadRequest', `a container name must be specified for pod ${info.name}, choose one of: [${names.join(' ')}]${inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : ''}`);
+          return true;
+        }
+      }
+      if (!names.includes(container) && !inits.includes(container)) {
+        sendStatus(res, 400, 'BadRequest', `container ${container} is not valid for pod ${info.name}`);
+        return true;
+      }
+      const f = worker.logFile(container, q.previous);
+      if ('error' in f) {
+        sendStatus(res, 400, 'BadRequest', f.error);
+        return true;
+      }
+      await serveLog(res, f.path, q, f.running);
+      return true;
+    };
   }
 
   /** Pods with a worker (tests, debugging). */

@@ -584,6 +584,25 @@ export class PodWorker {
     this.ctx.imageBackoff.forget(`${this.uid}/`);
   }
 
+  /** The log file of a container's current (or previous) attempt, or the upstream error text. */
+  logFile(name: string, previous: boolean): { path: string; running: () => boolean } | { error: string } {
+    const rec = this.main.get(name) ?? this.init.get(name);
+    const target = previous ? (rec?.current?.state === 'CONTAINER_EXITED' && rec.waiting ? rec.current : rec?.previous) : rec?.current;
+    if (previous && !target) return { error: `previous terminated container "${name}" in pod "${this.name}" not found` };
+    if (!target) {
+      const reason = rec?.waiting?.reason ?? 'ContainerCreating';
+      return { error: `container "${name}" in pod "${this.name}" is waiting to start: ${reason}` };
+    }
+    const id = target.id;
+    return {
+      path: target.logPath,
+      running: () => {
+        const cur = (this.main.get(name) ?? this.init.get(name))?.current;
+        return !!cur && cur.id === id && cur.state === 'CONTAINER_RUNNING' && !this.done;
+      },
+    };
+  }
+
   /** Something may change without a pod event (running containers, back-off, probes): resync. */
   get active(): boolean {
     return !this.done && !this.rejected;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import https from 'node:https';
 import type { Pod, Node } from 'kubernetes-types/core/v1.js';
 import { startCluster, type Cluster } from '../../src/cli/cluster.js';
 import { endpointsComponent, schedulerComponent } from '../../src/cli/components.js';
@@ -45,6 +46,20 @@ async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms =
 
 const getPod = async (name: string) => as<Pod>(await client.get(R.pods, 'default', name));
 const cells = (p: Pod) => podStatusCells(p as Parameters<typeof podStatusCells>[0], new Date());
+
+
+/** GET a pod's log through the API server (as kubectl does). */
+function podLog(name: string, query = ''): Promise<{ code: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(`${cluster.url}/api/v1/namespaces/default/pods/${name}/log${query ? `?${query}` : ''}`, { ca: cluster.caPem, headers: { Authorization: `Bearer ${cluster.token}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-node-sim-'));
@@ -116,6 +131,20 @@ test('a pod goes Pending → ContainerCreating → Running 1/1, with podIP, and 
   assert.match(log, /stdout F from web-0\n/);
   const events = (await client.list(R.events, 'default')).items.filter((e) => as<{ involvedObject: { name: string } }>(e).involvedObject.name === 'web-0').map((e) => as<{ reason: string }>(e).reason);
   for (const r of ['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started'].filter((r) => r !== 'Scheduled' || events.includes('Scheduled'))) assert.ok(events.includes(r), `event ${r} in ${events.join(',')}`);
+});
+
+test('pod logs through the API: plain, timestamps, tail; errors as upstream', async () => {
+  const all = await podLog('web-0', 'container=nginx');
+  assert.equal(all.code, 200);
+  assert.equal(all.body, 'hello\nfrom web-0\n');
+  const ts = await podLog('web-0', 'timestamps=true&tailLines=1');
+  assert.match(ts.body, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z from web-0\n$/);
+  const bad = await podLog('web-0', 'container=nope');
+  assert.equal(bad.code, 400);
+  assert.equal(JSON.parse(bad.body).message, 'container nope is not valid for pod web-0');
+  const prev = await podLog('web-0', 'previous=true');
+  assert.equal(prev.code, 400);
+  assert.equal(JSON.parse(prev.body).message, 'previous terminated container "nginx" in pod "web-0" not found');
 });
 
 test('readiness follows the sim annotation; endpoints follow readiness', async () => {
@@ -286,7 +315,7 @@ test('a restarted agent adopts the sandboxes of live pods and removes the rest',
 });
 
 test('a second node gets pods spread by the scheduler; a stopped agent goes NotReady/Unknown', async () => {
-  await agentB.start({ ...(cluster as unknown as object), url: cluster.url, token: cluster.token, caPem: cluster.caPem, dataDir: dir, log: () => {}, opts: { dataDir: dir } } as never);
+  await agentB.start({ ...(cluster as unknown as object), url: cluster.url, token: cluster.token, caPem: cluster.caPem, dataDir: dir, log: () => {}, opts: { dataDir: dir }, addConnectHandler: () => {} } as never);
   const b = agentB.agent as NodeAgent;
   const nodeB = as<Node>(await client.get(R.nodes, undefined, 'node-b'));
   assert.equal(nodeB.spec?.podCIDR, '10.244.1.0/24', 'pod CIDRs do not collide');

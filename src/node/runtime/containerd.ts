@@ -1,0 +1,233 @@
+// A private containerd for one node: its own config, root, state, sockets, CNI config and IPAM
+// data under <data dir>/containerd, started as a child process and stopped by its PID. It never
+// talks to or changes a system containerd. Settings follow shared/spec/cri-notes.md (a probe on
+// this machine kind): restrict_oom_score_adj (root here lacks CAP_SYS_RESOURCE), cgroupfs (cgroup
+// v1, no systemd), stream server on 127.0.0.1 with a random port, a bridge + host-local + portmap
+// conflist without loopback (containerd adds lo itself).
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync, readFileSync, openSync, closeSync, rmSync, accessSync, constants } from 'node:fs';
+import { join, delimiter } from 'node:path';
+import { connect } from 'node:net';
+
+export const CNI_BIN_DIR = '/usr/lib/cni';
+/** The sandbox (pause) image every pod needs; imported offline before the first pod. */
+export const PAUSE_IMAGE = 'ordinal.local/pause:3.9';
+
+export interface ContainerdOptions {
+  /** <data dir>/containerd holds everything. */
+  dir: string;
+  /** The node's pod CIDR (an IPv4 /24 like 10.244.N.0/24). */
+  podCIDR: string;
+  /** Linux bridge name (at most 15 characters); default ordinal<N> for 10.244.N.0/24. */
+  bridgeName?: string;
+  log?: (m: string) => void;
+}
+
+/** Why containerd cannot run here, or undefined when it can (binaries present, root, Linux). */
+export function containerdUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return `containerd needs Linux (this is ${process.platform})`;
+  if (process.getuid?.() !== 0) return 'running containers needs root (containerd, runc and CNI plugins create namespaces, cgroups and network devices)';
+  const missing: string[] = [];
+  for (const [bin, pkg] of [['containerd', 'containerd'], ['ctr', 'containerd'], ['runc', 'runc']] as const) if (!which(bin)) missing.push(`${bin} (Debian package ${pkg})`);
+  for (const p of ['bridge', 'host-local', 'portmap', 'loopback']) if (!existsSync(join(CNI_BIN_DIR, p))) missing.push(`${CNI_BIN_DIR}/${p} (Debian package containernetworking-plugins)`);
+  if (!existsSync('/bin/busybox')) missing.push('/bin/busybox (Debian package busybox-static, for the offline images)');
+  if (missing.length) return `missing: ${missing.join(', ')} — install with: apt-get install containerd runc containernetworking-plugins busybox-static iptables`;
+  return undefined;
+}
+
+export function which(bin: string): string | undefined {
+  for (const d of (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter).concat(['/usr/sbin', '/usr/bin', '/sbin', '/bin'])) {
+    const p = join(d, bin);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch { /* next */ }
+  }
+  return undefined;
+}
+
+export function bridgeNameFor(podCIDR: string): string {
+  const m = /^\d+\.\d+\.(\d+)\.\d+\/\d+$/.exec(podCIDR);
+  return `ordinal${m ? m[1] : '0'}`;
+}
+
+/** The gateway (first address) of an IPv4 CIDR. */
+function gatewayOf(cidr: string): string {
+  const [ip] = cidr.split('/');
+  const p = ip!.split('.').map(Number);
+  return `${p[0]}.${p[1]}.${p[2]}.${p[3]! + 1}`;
+}
+
+export function cniConflist(podCIDR: string, bridge: string, ipamDir: string): string {
+  return JSON.stringify({
+    cniVersion: '0.4.0',
+    name: 'ordinal',
+    plugins: [
+      {
+        type: 'bridge', bridge, isGateway: true, ipMasq: false, hairpinMode: true,
+        ipam: { type: 'host-local', dataDir: ipamDir, ranges: [[{ subnet: podCIDR, gateway: gatewayOf(podCIDR) }]], routes: [{ dst: '0.0.0.0/0' }] },
+      },
+      { type: 'portmap', capabilities: { portMappings: true } },
+    ],
+  }, null, 2) + '\n';
+}
+
+export function containerdConfig(dir: string): string {
+  const q = (s: string) => JSON.stringify(s);
+  const cri = '[plugins."io.containerd.grpc.v1.cri"';
+  return `version = 2
+root = ${q(join(dir, 'root'))}
+state = ${q(join(dir, 'state'))}
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+
+[grpc]
+  address = ${q(socketPath(dir))}
+
+[ttrpc]
+  address = ${q(join(dir, 'containerd-ttrpc.sock'))}
+
+[debug]
+  level = "warn"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = ${q(join(dir, 'opt'))}
+
+${cri}]
+  sandbox_image = ${q(PAUSE_IMAGE)}
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  enable_tls_streaming = false
+
+${cri}.containerd]
+  snapshotter = "overlayfs"
+  default_runtime_name = "runc"
+
+${cri}.containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+
+${cri}.containerd.runtimes.runc.options]
+  SystemdCgroup = false
+  Root = ${q(join(dir, 'state', 'runc'))}
+
+${cri}.cni]
+  bin_dir = ${q(CNI_BIN_DIR)}
+  conf_dir = ${q(join(dir, 'net.d'))}
+  max_conf_num = 1
+`;
+}
+
+export const socketPath = (dir: string) => join(dir, 'containerd.sock');
+
+export class Containerd {
+  readonly dir: string;
+  readonly socket: string;
+  readonly bridge: string;
+  private child?: ChildProcess;
+  private pid?: number;
+  private readonly log: (m: string) => void;
+
+  constructor(private readonly o: ContainerdOptions) {
+    this.dir = o.dir;
+    this.socket = socketPath(o.dir);
+    this.bridge = o.bridgeName ?? bridgeNameFor(o.podCIDR);
+    this.log = o.log ?? (() => {});
+  }
+
+  /** Writes the config and CNI conflist, then starts containerd (or reuses ours if still alive). */
+  async start(): Promise<void> {
+    const why = containerdUnavailable();
+    if (why) throw new Error(`cannot run containerd: ${why}`);
+    for (const d of ['root', 'state', 'opt', 'net.d', 'ipam']) mkdirSync(join(this.dir, d), { recursive: true, mode: 0o700 });
+    const cfg = join(this.dir, 'config.toml');
+    writeFileSync(cfg, containerdConfig(this.dir));
+    writeFileSync(join(this.dir, 'net.d', '10-ordinal.conflist'), cniConflist(this.o.podCIDR, this.bridge, join(this.dir, 'ipam')));
+    const pidFile = join(this.dir, 'containerd.pid');
+    const old = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+    if (old && isOurContainerd(old, cfg) && (await socketAnswers(this.socket))) {
+      this.pid = old;
+      this.log(`containerd: reusing the running private containerd (pid ${old}) on ${this.socket}`);
+      return;
+    }
+    rmSync(this.socket, { force: true });
+    const out = openSync(join(this.dir, 'containerd.log'), 'a');
+    const child = spawn(which('containerd')!, ['--config', cfg], { stdio: ['ignore', out, out], detached: true });
+    closeSync(out);
+    this.child = child;
+    this.pid = child.pid;
+    writeFileSync(pidFile, String(child.pid));
+    let exited: string | undefined;
+    child.once('exit', (code, sig) => { exited = `containerd exited (${sig ?? code})`; this.child = undefined; });
+    const deadline = Date.now() + 20_000;
+    while (!(await socketAnswers(this.socket))) {
+      if (exited) throw new Error(`${exited}; see ${join(this.dir, 'containerd.log')}: ${tail(join(this.dir, 'containerd.log'))}`);
+      if (Date.now() > deadline) {
+        await this.stop();
+        throw new Error(`containerd did not open ${this.socket} within 20s; see ${join(this.dir, 'containerd.log')}`);
+      }
+      await sleep(50);
+    }
+    child.unref();
+    this.log(`containerd: started private containerd (pid ${child.pid}) on ${this.socket}, bridge ${this.bridge} ${this.o.podCIDR}`);
+  }
+
+  /** Stops containerd by its PID (shims and their containers keep running, as with a kubelet restart). */
+  async stop(): Promise<void> {
+    const pid = this.pid;
+    if (!pid) return;
+    this.pid = undefined;
+    try { process.kill(pid, 'SIGTERM'); } catch { return; }
+    const deadline = Date.now() + 10_000;
+    while (alive(pid) && Date.now() < deadline) await sleep(50);
+    if (alive(pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(join(this.dir, 'containerd.pid'), { force: true });
+  }
+
+  /** Removes the bridge this node's CNI config created (after every sandbox is gone). */
+  removeBridge(): void {
+    try { execFileSync('ip', ['link', 'del', this.bridge], { stdio: 'ignore' }); } catch { /* not there */ }
+  }
+
+  /** `ctr` against this containerd, in the CRI namespace. */
+  ctr(args: string[]): string {
+    return execFileSync(which('ctr')!, ['--address', this.socket, '--namespace', 'k8s.io', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+}
+
+function isOurContainerd(pid: number, cfg: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(cfg);
+  } catch {
+    return false;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie child (not yet reaped) still answers kill 0.
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function socketAnswers(path: string): Promise<boolean> {
+  if (!existsSync(path)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function tail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-5).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -26,6 +26,9 @@ export interface User { name: string; groups: string[] }
 
 export class TokenAuthenticator {
   private readonly tokens = new Map<string, User>();
+  /** Dynamic tokens (ServiceAccount tokens), looked up when no static token matches; cached briefly. */
+  private lookup?: (token: string) => Promise<User | undefined>;
+  private readonly cache = new Map<string, { user?: User; until: number }>();
 
   constructor(adminToken: string) {
     this.tokens.set(adminToken, { name: 'admin', groups: ['system:masters', 'system:authenticated'] });
@@ -34,6 +37,30 @@ export class TokenAuthenticator {
   /** Adds a token (e.g. for a node agent or a controller on another machine). */
   add(token: string, user: User): void {
     this.tokens.set(token, user);
+  }
+
+  setLookup(fn: (token: string) => Promise<User | undefined>): void {
+    this.lookup = fn;
+  }
+
+  /** Static tokens, then the dynamic lookup (results cached for 10 s). */
+  async authenticateAsync(authorization: string | undefined): Promise<User | undefined> {
+    const u = this.authenticate(authorization);
+    if (u || !this.lookup || !authorization) return u;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!m) return undefined;
+    const token = m[1]!;
+    const hit = this.cache.get(token);
+    if (hit && hit.until > Date.now()) return hit.user;
+    let user: User | undefined;
+    try {
+      user = await this.lookup(token);
+    } catch {
+      return undefined;
+    }
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(token, { user, until: Date.now() + 10_000 });
+    return user;
   }
 
   authenticate(authorization: string | undefined): User | undefined {

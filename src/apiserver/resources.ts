@@ -18,6 +18,7 @@ import { patchSchemaFor, unknownFields } from '../api/openapi/index.js';
 import { pruneUnknownFields, typeError } from './prune.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import type { ServiceAdmission } from './service-alloc.js';
+import type { ServiceAccountTokens } from './tokens.js';
 
 /** Hooks supplied by other modules (OpenAPI-backed checks, protobuf, strategic merge). */
 export interface ApiHooks {
@@ -37,6 +38,8 @@ export interface ApiContext {
    */
   garbageCollector: boolean;
   hooks: ApiHooks;
+  /** ServiceAccount token issuing (serviceaccounts/{name}/token). */
+  tokens?: ServiceAccountTokens;
   /** ClusterIP allocation for Services (absent: Services keep what the client sent). */
   services?: ServiceAdmission;
   /** Serve LIST (latest) and WATCH from one in-memory watch cache per resource (default true). */
@@ -869,7 +872,12 @@ export class ResourceHandler {
       if (r.info.verb !== 'create') throw errors.methodNotAllowed();
       return sub === 'binding' ? this.bind(r) : this.evict(r);
     }
+    if (sub === 'token' && kind.group === '' && kind.kind === 'ServiceAccount' && this.ctx.tokens) {
+      if (r.info.verb !== 'create') throw errors.methodNotAllowed();
+      return this.tokenRequest(r);
+    }
     if (sub === 'finalize' && kind.group === '' && kind.kind === 'Namespace') {
+
       if (r.info.verb !== 'update') throw errors.methodNotAllowed();
       return this.finalizeNamespace(r);
     }
@@ -881,6 +889,28 @@ export class ResourceHandler {
       throw errors.serviceUnavailable(`${kind.plural}/${sub.split('/')[0]} is not supported for ${kind.singular} "${name}" yet: the node agent does not serve it`);
     }
     throw errors.noResource();
+  }
+
+  /** POST serviceaccounts/{name}/token: a bearer token for the ServiceAccount (TokenRequest). */
+  private async tokenRequest(r: ResourceRequest): Promise<ApiResult> {
+    const b = (r.body ?? {}) as Record<string, any>;
+    if (typeof b !== 'object' || Array.isArray(b)) throw errors.badRequest('the body of the request was in an unknown format');
+    if (b.kind !== undefined && b.kind !== 'TokenRequest') throw errors.badRequest(`the kind in the data (${String(b.kind)}) does not match the expected kind (TokenRequest)`);
+    const spec = (b.spec ?? {}) as { expirationSeconds?: number; audiences?: string[]; boundObjectRef?: unknown };
+    const exp = spec.expirationSeconds ?? 3600;
+    const name = r.info.name!;
+    if (typeof exp !== 'number' || !Number.isInteger(exp)) throw errors.badRequest('spec.expirationSeconds: must be an integer');
+    if (exp < 600) throw errors.invalid('authentication.k8s.io', 'TokenRequest', name, [field.invalid('spec.expirationSeconds', exp, 'may not specify a duration less than 10 minutes')]);
+    if (exp > 2 ** 32) throw errors.invalid('authentication.k8s.io', 'TokenRequest', name, [field.invalid('spec.expirationSeconds', exp, 'may not specify a duration larger than 2^32 seconds')]);
+    const audiences = Array.isArray(spec.audiences) && spec.audiences.length ? spec.audiences.map(String) : ['https://kubernetes.default.svc.cluster.local'];
+    const { obj: sa } = await this.getObject(r.kind, r.info.namespace, name);
+    const status = r.query.dryRun ? { token: '', expirationTimestamp: rfc3339(new Date(this.ctx.now().getTime() + exp * 1000)) } : await this.ctx.tokens!.issue(sa, exp, audiences, this.ctx.now());
+    return this.json(201, {
+      kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',
+      metadata: { name, namespace: r.info.namespace, creationTimestamp: null },
+      spec: { audiences, expirationSeconds: exp, boundObjectRef: spec.boundObjectRef ?? null },
+      status,
+    });
   }
 
   /** PUT namespaces/{name}/finalize: only spec.finalizers changes (how stuck namespaces are released). */

@@ -152,7 +152,7 @@ export class ApiServer {
 
   private async serveUpgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    if (!this.opts.auth.authenticate(req.headers.authorization)) throw errors.unauthorized();
+    if (!(await this.opts.auth.authenticateAsync(req.headers.authorization))) throw errors.unauthorized();
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     if (!info.isResourceRequest) throw errors.badRequest('upgrade is only supported on pod exec, attach and portforward');
     const kind = this.findKind(info);
@@ -168,7 +168,7 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname;
     if (isPublicPath(path)) return this.health(path, url, res);
-    const user = this.opts.auth.authenticate(req.headers.authorization);
+    const user = await this.opts.auth.authenticateAsync(req.headers.authorization);
     if (!user) {
       req.resume();
       throw errors.unauthorized();
@@ -417,7 +417,8 @@ export class ApiServer {
       send: (ev) => { if (!done) res.write(JSON.stringify(ev) + '\n'); },
       end: () => finish(),
     });
-    req.on('close', finish);
+    // Not req 'close': an IncomingMessage closes once its (empty) body is consumed. The response
+    // closes when the client goes away.
     res.on('close', finish);
   }
 }

@@ -15,6 +15,7 @@ import { loadOrCreateTls } from '../apiserver/certs.js';
 import { loadOrCreateToken, TokenAuthenticator } from '../apiserver/auth.js';
 import { decodeProtobufObject } from '../apiserver/protobuf.js';
 import { ServiceAdmission } from '../apiserver/service-alloc.js';
+import { ServiceAccountTokens } from '../apiserver/tokens.js';
 import { openapiProvider } from '../apiserver/openapi.js';
 import { parseCommonQuery, type RequestInfo } from '../apiserver/request-info.js';
 import { ApiError } from '../machinery/errors.js';
@@ -174,6 +175,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   if (store.kind !== 'memory') compactor = startCompactor(store, { onError: (e) => log(`compaction failed: ${(e as Error).message}`) });
   let ready = false;
   const services = new ServiceAdmission(store, opts.serviceCIDR);
+  const saKind = kinds.find((k) => k.group === '' && k.kind === 'ServiceAccount');
+  const tokens = new ServiceAccountTokens(store, (ns, name) => (saKind ? api.handler.codec.key(saKind, ns, name) : `/registry/serviceaccounts/${ns}/${name}`));
+  const auth = new TokenAuthenticator(token);
+  auth.setLookup((t) => tokens.lookup(t));
   const ctx: ApiContext = {
     store,
     kinds,
@@ -181,6 +186,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     garbageCollector: opts.garbageCollector ?? comps.some((c) => c.garbageCollector),
     hooks: {},
     services,
+    tokens,
     watchCacheWindow: opts.watchCacheWindow,
     log,
   };
@@ -189,7 +195,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const api: ApiServer = new ApiServer({
     ctx,
     tls,
-    auth: new TokenAuthenticator(token),
+    auth,
     ready: (): boolean => ready && api.handler.cachesReady,
     maxBodyBytes: opts.maxBodyBytes,
     openapi: opts.openapi ?? openapiProvider(kinds),

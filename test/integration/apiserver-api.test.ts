@@ -581,3 +581,22 @@ test('namespace finalize subresource: emptying spec.finalizers of a terminating 
   assert.equal(fin.status, 200, fin.text);
   assert.equal((await c.req('GET', '/api/v1/namespaces/stuck')).status, 404);
 });
+
+test('ServiceAccount tokens: issued by serviceaccounts/{name}/token, accepted as bearer tokens, dead with the ServiceAccount', async () => {
+  const SA = '/api/v1/namespaces/default/serviceaccounts';
+  assert.equal((await c.req('POST', SA, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } })).status, 201);
+  const short = await c.req('POST', `${SA}/robot/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 10 } });
+  assert.equal(short.status, 422);
+  assert.match(short.json.message, /may not specify a duration less than 10 minutes/);
+  const tr = await c.req('POST', `${SA}/robot/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} });
+  assert.equal(tr.status, 201, tr.text);
+  const token = tr.json.status.token;
+  assert.ok(token.length > 20);
+  assert.ok(Date.parse(tr.json.status.expirationTimestamp) > Date.now() + 3000_000);
+  const who = await c.req('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, {}, { token });
+  assert.equal(who.status, 201, who.text);
+  assert.equal(who.json.status.userInfo.username, 'system:serviceaccount:default:robot');
+  assert.equal((await c.req('GET', '/api/v1/namespaces/default/configmaps', undefined, {}, { token: token + 'x' })).status, 401);
+  const missing = await c.req('POST', `${SA}/nobody/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} });
+  assert.equal(missing.status, 404);
+});

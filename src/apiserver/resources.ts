@@ -226,6 +226,8 @@ export class ResourceHandler {
     if (sub) return this.subresource(r, sub);
     // PUT/PATCH need a name; POST must not have one (upstream: 405 MethodNotAllowed).
     if ((info.verb === 'update' || info.verb === 'patch') && info.name === undefined) throw errors.methodNotAllowed();
+    // Verbs a kind does not serve (e.g. deletecollection on namespaces) are 405, as upstream.
+    if (kind.verbs && !kind.verbs.includes(info.verb)) throw errors.methodNotAllowed();
     if (info.verb === 'create' && info.name !== undefined) throw errors.methodNotAllowed();
     switch (info.verb) {
       case 'get': return this.json(200, await this.getForRead(r));

@@ -600,3 +600,9 @@ test('ServiceAccount tokens: issued by serviceaccounts/{name}/token, accepted as
   const missing = await c.req('POST', `${SA}/nobody/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} });
   assert.equal(missing.status, 404);
 });
+
+test('verbs a kind does not serve are 405 (deletecollection on namespaces)', async () => {
+  const r = await c.req('DELETE', '/api/v1/namespaces');
+  assert.equal(r.status, 405);
+  assert.equal((await c.req('GET', '/api/v1/namespaces/default')).status, 200);
+});

@@ -178,8 +178,9 @@ describe('kubectl against ordinal', () => {
       assert.equal((out.match(/^NAME\s+READY/gm) ?? []).length, 1, `header printed once\n${out}`);
     } finally {
       await w.stop();
+      // later tests expect the seed's replicas again
+      ok(await c.kubectl(['patch', 'sts', 'web', '--type=merge', '-p', '{"spec":{"replicas":2}}']));
     }
-    ok(await c.kubectl(['patch', 'sts', 'web', '--type=merge', '-p', '{"spec":{"replicas":2}}']));
   });
 
   test('apply: created, unchanged, configured (with the last-applied annotation)', async () => {
@@ -412,6 +413,23 @@ describe('kubectl against ordinal', () => {
       // cache fails in discovery first, where client-go words the same 401 generically.
       assert.match(r.stderr, /^error: You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)$/m, r.all);
     }
+  });
+
+  test('apply -f of the tutorial web.yaml (both documents in one file)', async () => {
+    ok(await c.kubectl(['create', 'namespace', 'tour']));
+    const f = c.file('web.yaml', `${SVC_YAML}---\n${STS_YAML}`);
+    let r = await c.kubectl(['apply', '-n', 'tour', '-f', f]);
+    ok(r);
+    assert.equal(r.stdout, 'service/nginx created\nstatefulset.apps/web created\n');
+    r = await c.kubectl(['apply', '-n', 'tour', '-f', f]);
+    ok(r);
+    assert.match(r.stdout, /^service\/nginx unchanged\n/);
+    r = await c.kubectl(['get', 'service', 'nginx', '-n', 'tour']);
+    ok(r);
+    assert.deepEqual(tableRows(r.stdout)[1].slice(0, 5), ['nginx', 'ClusterIP', 'None', '<none>', '80/TCP']);
+    r = await c.kubectl(['delete', '-n', 'tour', '-f', f]);
+    ok(r);
+    assert.equal(r.stdout, 'service "nginx" deleted\nstatefulset.apps "web" deleted\n');
   });
 
   test('describe sts and svc', async () => {

@@ -7,6 +7,8 @@ import { HttpClient } from '../client/http.js';
 import { NodeAgent, type NodeAgentOptions } from '../node/agent.js';
 import type { Component } from './cluster.js';
 import { defaultDataDir } from './paths.js';
+import { CriRuntime } from '../node/runtime/cri.js';
+import { containerdUnavailable } from '../node/runtime/containerd.js';
 
 const USAGE = `Usage: ordinal agent --server URL --token TOKEN [flags]
 
@@ -18,7 +20,8 @@ Flags:
   --token TOKEN         bearer token (or --token-file FILE)
   --ca-file FILE        CA certificate of the API server
   --name NODE           node name (default: the hostname)
-  --runtime sim|cri     container runtime (default sim; cri is not implemented yet)
+  --runtime sim|cri     container runtime (default sim; cri = real containers in a private
+                        containerd: root + Debian containerd runc containernetworking-plugins busybox-static)
   --data-dir DIR        where pods' volumes and logs live (default <data dir>/agent-<name>)
   --cluster-dns IP      cluster DNS address written into pods' resolv.conf (default 10.96.0.10)
   --node-ip IP          the node's InternalIP (default: the first non-loopback IPv4)
@@ -84,15 +87,19 @@ export async function run(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (o.runtime === 'cri') {
-    console.error('ordinal agent: the cri runtime (containerd) is not implemented yet; use --runtime sim');
+  const unavailable = o.runtime === 'cri' ? containerdUnavailable() : undefined;
+  if (unavailable) {
+    console.error(`ordinal agent: --runtime cri cannot run containerd on this machine: ${unavailable}`);
     return 1;
   }
   const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
   const name = (o.name ?? os.hostname()).toLowerCase();
   const client = new HttpClient({ url: o.server!, token: o.token, caPem: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined, userAgent: `ordinal-agent/${name}` });
-  const agent = new NodeAgent({
-    client, nodeName: name, runtimeKind: o.runtime, dataDir: o.dataDir ?? join(defaultDataDir(), `agent-${name}`),
+  const dataDir = o.dataDir ?? join(defaultDataDir(), `agent-${name}`);
+  // The CRI runtime starts its containerd on first use, once the agent knows its pod CIDR.
+  const runtime = o.runtime === 'cri' ? new CriRuntime({ dataDir, podCIDR: () => agent.podCIDR, log }) : undefined;
+  const agent: NodeAgent = new NodeAgent({
+    client, nodeName: name, runtimeKind: o.runtime, runtime, dataDir,
     clusterDNS: o.clusterDNS ? [o.clusterDNS] : undefined, nodeIP: o.nodeIP, log,
   });
   try {
@@ -100,6 +107,7 @@ export async function run(args: string[]): Promise<number> {
   } catch (e) {
     console.error(`ordinal agent: ${(e as Error).message}`);
     await agent.stop();
+    await runtime?.close();
     return 1;
   }
   await new Promise<void>((resolve) => {
@@ -107,6 +115,7 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await agent.stop();
+  await runtime?.close();
   return 0;
 }
 
@@ -115,14 +124,30 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
   const comp: Component & { agent?: NodeAgent } = {
     name: `node-agent${opts.nodeName ? `-${opts.nodeName}` : ''}`,
     async start(ctx) {
-      if ((opts.runtimeKind ?? ctx.opts.runtime ?? 'sim') === 'cri') throw new Error('the cri runtime (containerd) is not implemented yet; run `ordinal up --runtime sim`');
+      const kind = opts.runtime?.name ?? opts.runtimeKind ?? ctx.opts.runtime ?? 'sim';
+      const unavailable = kind === 'cri' && !opts.runtime ? containerdUnavailable() : undefined;
+      if (unavailable) throw new Error(`the cri runtime cannot run containerd on this machine: ${unavailable} (or run \`ordinal up --runtime sim\`)`);
       const client = new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem, userAgent: 'ordinal-agent' });
       const name = (opts.nodeName ?? os.hostname()).toLowerCase();
-      const agent = new NodeAgent({ dataDir: join(ctx.dataDir, 'agent', name), log: ctx.log, ...opts, nodeName: name, client, runtimeKind: 'sim' });
-      await agent.start();
-      ctx.addConnectHandler(agent.connectHandler());
+      const dataDir = opts.dataDir ?? join(ctx.dataDir, 'agent', name);
+      // The CRI runtime starts its containerd on first use, once the agent knows its pod CIDR.
+      const ownRuntime = kind === 'cri' && !opts.runtime ? new CriRuntime({ dataDir, podCIDR: () => agent.podCIDR, log: ctx.log }) : undefined;
+      const agent: NodeAgent = new NodeAgent({ log: ctx.log, ...opts, dataDir, nodeName: name, client, runtimeKind: kind, runtime: opts.runtime ?? ownRuntime });
       comp.agent = agent;
-      return { stop: () => agent.stop() };
+      try {
+        await agent.start();
+      } catch (e) {
+        await agent.stop();
+        await ownRuntime?.close();
+        throw e;
+      }
+      ctx.addConnectHandler(agent.connectHandler());
+      return {
+        stop: async () => {
+          await agent.stop();
+          await ownRuntime?.close();
+        },
+      };
     },
   };
   return comp;

@@ -152,3 +152,16 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
   };
   return comp;
 }
+
+/** The node lifecycle controller (NotReady/Unknown, taints, eviction) as an `up` component. */
+export function nodeLifecycleComponent(opts: { gracePeriodMs?: number; monitorPeriodMs?: number } = {}): Component {
+  return {
+    name: 'node-lifecycle-controller',
+    async start(ctx) {
+      const { startNodeLifecycleController } = await import('../controllers/nodelifecycle/controller.js');
+      const client = new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem, userAgent: 'ordinal-node-lifecycle' });
+      const c = startNodeLifecycleController(client, { ...opts, log: ctx.log });
+      return { stop: () => c.stop() };
+    },
+  };
+}

@@ -21,6 +21,8 @@ import type { Backoff } from './backoff.js';
 import { goDuration } from './backoff.js';
 import type { ProbeManager } from './probes.js';
 
+const OWN_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready']);
+
 export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
 export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
@@ -195,7 +197,6 @@ export class PodWorker {
       this.ctx.runtime.updatePodAnnotations?.(this.sandboxId!, pod.metadata?.annotations ?? {});
     }
     await this.refresh();
-    await this.writeStatus(pod);
 
     const policy = pod.spec?.restartPolicy ?? 'Always';
     // Init containers, one at a time, in order (sidecars only need to have started).
@@ -475,7 +476,14 @@ export class PodWorker {
 
   /** Computes the status and writes it through /status when it changed. */
   private async writeStatus(pod: Pod): Promise<void> {
-    const base: Pod = this.lastWritten && !pod.status?.startTime ? { ...pod, status: { ...pod.status, startTime: this.lastWritten.startTime } } : pod;
+    // The informer may not have our last write yet: our own conditions (and start time) come from
+    // what we wrote, so unchanged conditions keep their lastTransitionTime.
+    let base: Pod = pod;
+    if (this.lastWritten) {
+      const mine = new Map((this.lastWritten.conditions ?? []).filter((c) => OWN_CONDITIONS.has(c.type)).map((c) => [c.type, c]));
+      const conds = (pod.status?.conditions ?? []).filter((c) => !mine.has(c.type));
+      base = { ...pod, status: { ...pod.status, startTime: pod.status?.startTime ?? this.lastWritten.startTime, conditions: [...conds, ...mine.values()] } };
+    }
     const status = computePodStatus({
       pod: base,
       now: new Date(this.ctx.now()),

@@ -157,6 +157,12 @@ async function main(): Promise<void> {
     serverPid = pid;
     results.idleRssMiB = rssMiB(pid);
     console.log(`idle RSS                      ${results.idleRssMiB.toFixed(1)} MiB   (target < 100 MB)`);
+    {
+      const cpu0 = cpuSeconds(pid);
+      await sleep(5000);
+      results.idleCpuPercent = ((cpuSeconds(pid) - cpu0) / 5) * 100;
+      console.log(`idle CPU                      ${results.idleCpuPercent.toFixed(1)} % of one core (5 s, empty cluster)`);
+    }
 
     const agent = new https.Agent({ keepAlive: true, maxSockets: CLIENTS, rejectUnauthorized: false });
     const cm = (i: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bench-${i}`, labels: { bench: 'api' } }, data: { index: String(i), payload: 'x'.repeat(200) } });

@@ -43,6 +43,8 @@ export interface ClusterOptions {
   /** Events each watch cache keeps for watch-from-revision (default 1000). */
   watchCacheWindow?: number;
   log?: (msg: string) => void;
+  /** Called once the API answers /readyz, before the components start. */
+  onApiReady?: (info: { url: string; kubeconfigPath: string; storage: string }) => void;
 }
 
 /** What a component gets: the API in-process and over HTTPS, and where things live. */
@@ -238,9 +240,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       addConnectHandler: (h) => connect.push(h),
       addUpgradeHandler: (h) => upgrade.push(h),
     };
+    opts.onApiReady?.({ url, kubeconfigPath: kcPath, storage: store.kind });
     for (const c of comps) {
+      const t = Date.now();
       const h = await c.start(cctx);
       started.push({ name: c.name, stop: () => h.stop() });
+      if (Date.now() - t > 500) log(`${c.name} took ${Date.now() - t} ms to start`);
     }
   } catch (e) {
     await stop();

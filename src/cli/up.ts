@@ -76,6 +76,7 @@ export async function run(args: string[]): Promise<number> {
   opts.log = log;
   opts.components ??= defaultComponents({ agent: !noAgent });
   const t0 = Date.now();
+  opts.onApiReady = (i) => log(`API server listening on ${i.url} (storage ${i.storage}, data dir ${opts.dataDir}), ready in ${Date.now() - t0} ms`);
   let cluster;
   try {
     cluster = await startCluster(opts);
@@ -83,7 +84,7 @@ export async function run(args: string[]): Promise<number> {
     log(`ordinal up: ${(e as Error).message}`);
     return 1;
   }
-  log(`API server listening on ${cluster.url} (storage ${cluster.store.kind}, data dir ${opts.dataDir}), ready in ${Date.now() - t0} ms`);
+  if (opts.components.length) log(`${opts.components.length} components started in ${Date.now() - t0} ms`);
   process.stderr.write(`\nThe cluster is up. Use it with:\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  kubectl get namespaces\nor:\n  bin/ordinal kubectl${opts.dataDir !== defaultProcessDir() ? ` --data-dir ${opts.dataDir}` : ''} get namespaces\n\n`);
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -1,0 +1,205 @@
+// Shared pieces of the StatefulSet end-to-end tests (statefulset-*.test.ts): each test file starts
+// its own cluster with the harness and drives it with the real kubectl only, as the upstream e2e
+// tests and the "StatefulSet Basics" tutorial do. Pods are run by the node agent's simulated
+// runtime; readiness is steered with the sim annotations (src/node/runtime/sim.ts).
+import assert from 'node:assert/strict';
+import type { Cluster, KubectlStream, RunResult } from './harness.js';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function ok(r: RunResult): string {
+  assert.equal(r.code, 0, `kubectl failed\n${r.all}`);
+  return r.stdout;
+}
+
+/** kubectl that must succeed; returns stdout. */
+export async function k(c: Cluster, ...args: string[]): Promise<string> {
+  return ok(await c.kubectl(args, { timeoutMs: 60_000 }));
+}
+
+export async function getJson(c: Cluster, ...args: string[]): Promise<any> {
+  return JSON.parse(await k(c, 'get', ...args, '-o', 'json'));
+}
+
+/** Polls fn until it returns a truthy value; fails with the last value (and describe) on timeout. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; last: ${last instanceof Error ? last.stack : JSON.stringify(last)}`);
+    await sleep(everyMs);
+  }
+}
+
+export const isReady = (p: any): boolean =>
+  p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && (p.status?.conditions ?? []).some((x: any) => x.type === 'Ready' && x.status === 'True');
+
+export async function pods(c: Cluster, selector: string): Promise<any[]> {
+  const list = await getJson(c, 'pods', '-l', selector);
+  return (list.items as any[]).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name, 'en', { numeric: true }));
+}
+
+/**
+ * Waits until the set has exactly `names` as pods, all Running and Ready, and its status says so
+ * (observedGeneration caught up, replicas == readyReplicas == names.length). Returns the pods.
+ */
+export async function waitSetReady(c: Cluster, set: string, selector: string, names: string[], timeoutMs = 60_000): Promise<any[]> {
+  return waitFor(`${set} to have Ready pods ${names.join(',')}`, async () => {
+    const s = await getJson(c, 'sts', set);
+    const st = s.status ?? {};
+    if (st.observedGeneration !== s.metadata.generation) return false;
+    if (st.replicas !== names.length || (st.readyReplicas ?? 0) !== names.length) return false;
+    const ps = await pods(c, selector);
+    if (ps.map((p) => p.metadata.name).join(',') !== names.join(',')) return false;
+    return ps.every(isReady) ? ps : false;
+  }, timeoutMs);
+}
+
+export interface WatchEvent {
+  type: string;
+  name: string;
+  uid: string;
+  phase: string;
+  ready: string;
+  deleting: boolean;
+  image: string;
+  rev: string;
+}
+
+// One line per watch event: type, name, uid, phase, Ready condition, deletionTimestamp, image, revision label.
+const WATCH_JSONPATH =
+  'jsonpath={.type}|{.object.metadata.name}|{.object.metadata.uid}|{.object.status.phase}|{.object.status.conditions[?(@.type=="Ready")].status}|{.object.metadata.deletionTimestamp}|{.object.spec.containers[0].image}|{.object.metadata.labels.controller-revision-hash}{"\\n"}';
+
+/** `kubectl get pods -w --output-watch-events` for a selector, parsed into events. */
+export class PodWatch {
+  readonly stream: KubectlStream;
+  constructor(c: Cluster, selector: string) {
+    this.stream = c.kubectlStream(['get', 'pods', '-w', '-l', selector, '--output-watch-events', '-o', WATCH_JSONPATH]);
+  }
+  events(): WatchEvent[] {
+    return this.stream
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('|'))
+      .map((l) => {
+        const [type, name, uid, phase, ready, del, image, rev] = l.split('|');
+        return { type: type!, name: name!, uid: uid!, phase: phase!, ready: ready!, deleting: !!del, image: image!, rev: rev! };
+      });
+  }
+  /** Waits until the listing has started (the initial ADDED events, or nothing for an empty selector). */
+  async started(): Promise<void> {
+    await sleep(1000);
+  }
+  stop(): Promise<void> {
+    return this.stream.stop();
+  }
+  dump(): string {
+    return this.stream.stdout() + this.stream.stderr();
+  }
+}
+
+/** Index of the first event matching pred at or after `from` (-1 if none). */
+export function indexOf(events: WatchEvent[], pred: (e: WatchEvent) => boolean, from = 0): number {
+  for (let i = from; i < events.length; i++) if (pred(events[i]!)) return i;
+  return -1;
+}
+
+/** The pod names in the order their first ADDED event (with a new uid) appears after `from`. */
+export function creationOrder(events: WatchEvent[], known: Set<string>): string[] {
+  const out: string[] = [];
+  for (const e of events) {
+    if (e.type === 'ADDED' && !known.has(e.uid)) {
+      known.add(e.uid);
+      out.push(e.name);
+    }
+  }
+  return out;
+}
+
+export const SERVICE = (name: string, app: string) => `apiVersion: v1
+kind: Service
+metadata:
+  name: ${name}
+  labels:
+    app: ${app}
+spec:
+  ports:
+  - port: 80
+    name: web
+  clusterIP: None
+  selector:
+    app: ${app}
+`;
+
+export interface SetOptions {
+  name?: string;
+  app?: string;
+  service?: string;
+  replicas?: number;
+  image?: string;
+  claims?: boolean;
+  podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  /** raw YAML lines for spec.updateStrategy (indented under it) */
+  updateStrategy?: string;
+  /** pod template annotations */
+  podAnnotations?: Record<string, string>;
+  /** set annotations */
+  annotations?: Record<string, string>;
+  retention?: { whenDeleted: 'Retain' | 'Delete'; whenScaled: 'Retain' | 'Delete' };
+}
+
+/** The tutorial's web StatefulSet, with the knobs the scenarios need. */
+export function setYaml(o: SetOptions = {}): string {
+  const name = o.name ?? 'web';
+  const app = o.app ?? 'nginx';
+  const ann = (m: Record<string, string> | undefined, indent: string) =>
+    m && Object.keys(m).length ? `${indent}annotations:\n${Object.entries(m).map(([key, v]) => `${indent}  ${key}: ${JSON.stringify(v)}`).join('\n')}\n` : '';
+  return `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: ${name}
+${ann(o.annotations, '  ')}spec:
+  serviceName: "${o.service ?? 'nginx'}"
+  replicas: ${o.replicas ?? 2}
+${o.podManagementPolicy ? `  podManagementPolicy: ${o.podManagementPolicy}\n` : ''}${o.updateStrategy ? `  updateStrategy:\n${o.updateStrategy}` : ''}${
+    o.retention ? `  persistentVolumeClaimRetentionPolicy:\n    whenDeleted: ${o.retention.whenDeleted}\n    whenScaled: ${o.retention.whenScaled}\n` : ''
+  }  selector:
+    matchLabels:
+      app: ${app}
+  template:
+    metadata:
+      labels:
+        app: ${app}
+${ann(o.podAnnotations, '      ')}    spec:
+      containers:
+      - name: nginx
+        image: ${o.image ?? 'registry.k8s.io/nginx-slim:0.21'}
+        ports:
+        - containerPort: 80
+          name: web
+${
+    o.claims === false
+      ? ''
+      : `        volumeMounts:
+        - name: www
+          mountPath: /usr/share/nginx/html
+  volumeClaimTemplates:
+  - metadata:
+      name: www
+    spec:
+      accessModes: [ "ReadWriteOnce" ]
+      resources:
+        requests:
+          storage: 1Gi
+`
+  }`;
+}
+
+export const IMAGE_PATCH = (image: string) => `[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"${image}"}]`;

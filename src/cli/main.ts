@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   up: () => import('./up.js'),
   kubectl: () => import('./kubectl.js'),
   agent: () => import('./agent.js'),
+  image: () => import('./image.js'),
 };
 
 const USAGE = `ordinal — Kubernetes for stateful applications in one process

@@ -29,7 +29,9 @@ function payload(name: string) {
 test('kill -9 mid-stream never loses an acknowledged create', async (t) => {
   let c: Cluster | undefined;
   try {
+    const t0 = Date.now();
     c = await startCluster({ args: ['--storage', 'sqlite'] });
+    t.diagnostic(`first start ${Date.now() - t0} ms`);
     const cluster = c;
     const agent = new https.Agent({ keepAlive: true, maxSockets: CONCURRENCY, rejectUnauthorized: false });
     const acked: Ack[] = [];
@@ -74,7 +76,9 @@ test('kill -9 mid-stream never loses an acknowledged create', async (t) => {
     t.diagnostic(`${acked.length} creates acknowledged, ${inFlightAtKill} failed around the kill -9 (reset or refused), ${next} attempted`);
     const preKillMaxRv = acked.reduce((m, a) => (BigInt(a.rv) > m ? BigInt(a.rv) : m), 0n);
 
+    const tRestart = Date.now();
     await cluster.start();
+    t.diagnostic(`restart after kill -9: ${Date.now() - tRestart} ms to /readyz`);
 
     // Every acknowledged object is present, readable and whole.
     const missing: string[] = [];
@@ -127,8 +131,10 @@ test('kill -9 mid-stream never loses an acknowledged create', async (t) => {
       assert.ok(r.status === 200 || r.status === 404, `${n}: ${r.status}`);
       if (r.status === 200) assert.deepEqual(r.json().data, payload(n).data);
     }
+    const tStop = Date.now();
     const code = await cluster.stop();
     assert.equal(code, 0, cluster.logs());
+    t.diagnostic(`verification ${tStop - tRestart} ms, SIGTERM stop ${Date.now() - tStop} ms`);
   } finally {
     await c?.cleanup();
   }

@@ -216,7 +216,11 @@ export class StreamingRegistry {
 
   private acceptWs(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
     return new Promise((resolve, reject) => {
-      const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, handleProtocols: () => protocol });
+      // ws validates subprotocols as RFC 7230 tokens and refuses `SPDY/3.1+portforward.k8s.io`
+      // ('/' is not a token character): we negotiate ourselves and add the header to the 101.
+      delete req.headers['sec-websocket-protocol'];
+      const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
+      wss.on('headers', (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${protocol}`));
       try {
         wss.handleUpgrade(req, socket, head, (ws) => {
           ws.on('error', () => {});

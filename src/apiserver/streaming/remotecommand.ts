@@ -187,9 +187,12 @@ export function spdyCommandSession(transport: Duplex, protocol: string, req: Com
             const msg = protocol === 'v4.channel.k8s.io' || protocol === 'v5.channel.k8s.io' ? JSON.stringify(outcomeStatus(outcome, command)) : outcomeText(outcome);
             if (msg) errorStream.write(Buffer.from(msg));
           }
-          for (const s of got.values()) if (!s.destroyed && !s.localClosed) s.end();
-          // Let the FINs go out, then end the connection (the client also closes once it has the status).
-          setTimeout(() => session.close(), 50).unref();
+          // FIN every stream, then GOAWAY and end the connection (as the kubelet closes it).
+          const ends = [...got.values()].filter((s) => !s.destroyed && !s.writableFinished).map((s) => new Promise<void>((r) => {
+            s.once('finish', r).once('close', r).once('error', r);
+            if (!s.writableEnded) s.end();
+          }));
+          void Promise.all(ends).then(() => session.finish());
         },
       };
     }

@@ -25,6 +25,8 @@ export const RST = { PROTOCOL_ERROR: 1, INVALID_STREAM: 2, REFUSED_STREAM: 3, CA
 const MAX_HEADER_BLOCK = 256 * 1024;
 /** Buffered unparsed input beyond one maximal frame means a broken peer. */
 const MAX_FRAME = 0xffffff + 8;
+/** ORDINAL_SPDY_DEBUG=1 logs every frame received (protocol debugging). */
+const DEBUG = !!process.env.ORDINAL_SPDY_DEBUG;
 
 export type Headers = [string, string][];
 
@@ -155,31 +157,72 @@ export const encode = {
   windowUpdate: (streamId: number, delta: number): Buffer => control(WINDOW_UPDATE, 0, u32(streamId, delta)),
 };
 
-// Node's zlib streams keep their context across chunks; _processChunk runs one synchronously with
-// a sync flush, which is exactly a SPDY header block (one shared zlib stream per direction).
-type SyncZlib = { _processChunk(chunk: Buffer, flush: number): Buffer; close(): void };
+/**
+ * One direction's zlib context. Header blocks of a session form one zlib stream; each block ends
+ * with a sync flush. Node's zlib streams keep context across writes but only asynchronously, so
+ * the session serialises everything that touches them.
+ */
+class ZlibContext {
+  private out: Buffer[] = [];
+  private failed: Error | undefined;
+  private pending: ((e: Error) => void) | undefined;
 
-/** One direction's header compression context. */
-export class HeaderCompressor {
-  private readonly z = zlib.createDeflate({ dictionary: SPDY3_DICTIONARY }) as unknown as SyncZlib;
-  compress(headers: Headers): Buffer {
-    return this.z._processChunk(serializeHeaders(headers), zlib.constants.Z_SYNC_FLUSH);
+  constructor(private readonly z: zlib.Inflate | zlib.Deflate) {
+    z.on('data', (d: Buffer) => {
+      this.out.push(d);
+      if (this.out.reduce((n, b) => n + b.length, 0) > MAX_HEADER_BLOCK) this.fail(new SpdyProtocolError('header block too large'));
+    });
+    z.on('error', (e: Error) => this.fail(e));
   }
-  close(): void { this.z.close(); }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    this.pending?.(e);
+  }
+
+  run(input: Buffer): Promise<Buffer> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.pending = reject;
+      this.z.write(input);
+      this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+        this.pending = undefined;
+        if (this.failed) return reject(this.failed);
+        const r = Buffer.concat(this.out);
+        this.out = [];
+        resolve(r);
+      });
+    });
+  }
+
+  close(): void {
+    this.z.removeAllListeners('data');
+    this.z.on('error', () => {});
+    this.z.close();
+  }
+}
+
+export class HeaderCompressor {
+  private readonly ctx = new ZlibContext(zlib.createDeflate({ dictionary: SPDY3_DICTIONARY }));
+  compress(headers: Headers): Promise<Buffer> {
+    return this.ctx.run(serializeHeaders(headers));
+  }
+  close(): void { this.ctx.close(); }
 }
 
 export class HeaderDecompressor {
-  private readonly z = zlib.createInflate({ dictionary: SPDY3_DICTIONARY, maxOutputLength: MAX_HEADER_BLOCK }) as unknown as SyncZlib;
-  decompress(block: Buffer): Headers {
+  private readonly ctx = new ZlibContext(zlib.createInflate({ dictionary: SPDY3_DICTIONARY }));
+  async decompress(block: Buffer): Promise<Headers> {
+    if (block.length === 0) return [];
     let raw: Buffer;
     try {
-      raw = block.length ? this.z._processChunk(block, zlib.constants.Z_SYNC_FLUSH) : Buffer.alloc(0);
+      raw = await this.ctx.run(block);
     } catch (e) {
       throw new SpdyProtocolError(`bad header block: ${(e as Error).message}`);
     }
     return parseHeaders(raw);
   }
-  close(): void { this.z.close(); }
+  close(): void { this.ctx.close(); }
 }
 
 export function serializeHeaders(headers: Headers): Buffer {
@@ -232,11 +275,11 @@ export class SpdyStream extends Duplex {
   reply(headers: Headers = []): void {
     if (this.replied || this.destroyed) return;
     this.replied = true;
-    this.session.sendFrame(encode.synReply(this.id, this.session.compress(headers)));
+    this.session.enqueue(async () => encode.synReply(this.id, await this.session.compress(headers)));
   }
 
   reset(status: number = RST.CANCEL): void {
-    if (!this.session.closed) this.session.sendFrame(encode.rstStream(this.id, status));
+    if (!this.session.closed) this.session.enqueue(() => encode.rstStream(this.id, status));
     this.destroy();
   }
 
@@ -245,15 +288,19 @@ export class SpdyStream extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     if (this.finSent) return cb(new Error('stream closed'));
     this.reply();
-    for (let o = 0; o < chunk.length; o += 32 * 1024) this.session.sendFrame(encode.data(this.id, chunk.subarray(o, o + 32 * 1024)));
-    cb();
+    let last: Promise<void> = Promise.resolve();
+    for (let o = 0; o < chunk.length; o += 32 * 1024) {
+      const part = chunk.subarray(o, o + 32 * 1024);
+      last = this.session.enqueue(() => encode.data(this.id, part));
+    }
+    last.then(() => cb(), cb);
   }
 
   override _final(cb: (e?: Error | null) => void): void {
     this.reply();
     if (!this.finSent) {
       this.finSent = true;
-      this.session.sendFrame(encode.data(this.id, Buffer.alloc(0), true));
+      void this.session.enqueue(() => encode.data(this.id, Buffer.alloc(0), true));
     }
     cb();
     this.session.maybeForget(this);
@@ -288,30 +335,70 @@ export class SpdySession {
     transport.on('error', () => this.close());
   }
 
-  compress(headers: Headers): Buffer {
+  private inChain: Promise<void> = Promise.resolve();
+  private outChain: Promise<void> = Promise.resolve();
+
+  compress(headers: Headers): Promise<Buffer> {
     return this.comp.compress(headers);
   }
 
+  /** Queues a frame; frames leave in queue order (a SYN_REPLY before its stream's DATA). */
+  enqueue(frame: () => Buffer | Promise<Buffer>): Promise<void> {
+    this.outChain = this.outChain.then(async () => {
+      if (this.closed) return;
+      const b = await frame();
+      if (this.closed) return;
+      await new Promise<void>((resolve) => {
+        try {
+          if (this.transport.write(b)) resolve();
+          else {
+            const done = () => { this.transport.off('drain', done); this.transport.off('close', done); resolve(); };
+            this.transport.on('drain', done).on('close', done);
+          }
+        } catch { this.close(); resolve(); }
+      });
+    }).catch(() => this.close());
+    return this.outChain;
+  }
+
   sendFrame(frame: Buffer): void {
-    if (this.closed) return;
-    try { this.transport.write(frame); } catch { this.close(); }
+    void this.enqueue(() => frame);
+  }
+
+  /** Sends what is queued, then a GOAWAY, then ends the connection. */
+  async finish(): Promise<void> {
+    await this.enqueue(() => encode.goaway(this.lastStreamId, 0));
+    this.close();
   }
 
   private receive(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.stopReading) return;
     try {
-      for (const f of this.parser.push(chunk)) this.handle(f);
-    } catch {
-      // A peer speaking broken SPDY gets GOAWAY(PROTOCOL_ERROR) and a closed connection, never a crash.
-      this.sendFrame(encode.goaway(this.lastStreamId, 1));
-      this.close();
+      for (const f of this.parser.push(chunk)) {
+        if (DEBUG) process.stderr.write(`spdy <- ${JSON.stringify(f, (k, v) => (k === 'block' || k === 'data' ? `<${(v as { data?: unknown[] }).data?.length ?? '?'} bytes>` : v))}\n`);
+        // Header blocks decompress asynchronously; frames are handled strictly in order.
+        this.inChain = this.inChain.then(() => (this.closed ? undefined : this.handle(f))).catch((e) => this.protocolError(e));
+      }
+    } catch (e) {
+      this.protocolError(e);
     }
   }
 
-  private handle(f: Frame): void {
+  /** A peer speaking broken SPDY gets GOAWAY(PROTOCOL_ERROR) and a closed connection, never a crash. */
+  private protocolError(e: unknown): void {
+    if (DEBUG) process.stderr.write(`spdy error: ${(e as Error)?.stack}\n`);
+    if (this.closed) return;
+    void this.enqueue(() => encode.goaway(this.lastStreamId, 1)).then(() => this.close());
+    this.stopReading = true; // the GOAWAY is queued; nothing more is read
+  }
+
+  private stopReading = false;
+
+  private async handle(f: Frame): Promise<void> {
+    if (this.stopReading) return;
     switch (f.type) {
       case 'syn_stream': {
-        const headers = this.decomp.decompress(f.block); // always decompress: keeps the zlib context in step
+        const headers = await this.decomp.decompress(f.block); // always decompress: keeps the zlib context in step
         // Client streams have odd ids; 0, even or reused ids are refused.
         if (f.streamId === 0 || f.streamId % 2 === 0 || this.streams.has(f.streamId)) {
           this.sendFrame(encode.rstStream(f.streamId, RST.PROTOCOL_ERROR));
@@ -327,7 +414,7 @@ export class SpdySession {
       }
       case 'headers':
       case 'syn_reply':
-        this.decomp.decompress(f.block);
+        await this.decomp.decompress(f.block);
         return;
       case 'data': {
         const s = this.streams.get(f.streamId);

@@ -228,3 +228,64 @@ test('cri runtime: a busybox pod on a private containerd', { skip, timeout: 120_
   const links = execFileSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' });
   assert.equal(links.trim(), '');
 });
+
+test('cri runtime: tty exec, attach, and pods surviving a containerd restart', { skip, timeout: 120_000 }, async () => {
+  const uid = `uid-web-1-${process.pid}`;
+  const sandbox: PodSandboxConfig = {
+    metadata: { name: 'web-1', uid, namespace: 'default', attempt: 0 },
+    hostname: 'web-1',
+    logDirectory: join(dir, 'logs', `default_web-1_${uid}`),
+    dnsConfig: { servers: ['10.96.0.10'], searches: [], options: [] },
+    portMappings: [],
+    labels: { 'ordinal.dev/pod-uid': uid },
+    annotations: {},
+  };
+  const sbId = await rt.runPodSandbox(sandbox);
+  const mk = async (name: string, script: string) => {
+    const id = await rt.createContainer(sbId, {
+      metadata: { name, attempt: 0 }, image: 'busybox', command: ['sh', '-c', script], args: [], envs: [], mounts: [],
+      labels: {}, annotations: {}, logPath: `${name}/0.log`,
+    }, sandbox);
+    await rt.startContainer(id);
+    return id;
+  };
+  const server = await mk('server', 'trap "exit 0" TERM; while true; do sleep 1; done');
+
+  // A TTY exec (kubectl exec -it): one output stream, a terminal inside, input echoed.
+  const out = new PassThrough();
+  const tin = new PassThrough();
+  let got = '';
+  out.on('data', (d) => (got += d.toString()));
+  const texec = rt.exec(server, ['sh', '-c', 'tty; read line; echo "got $line"'], { stdin: tin, stdout: out, tty: true });
+  tin.write('typed\r');
+  assert.equal(await texec, 0);
+  assert.match(got, /^\/dev\/pts\/\d+\r\n/);
+  assert.match(got, /got typed\r\n$/);
+
+  // Attach: the container's output streams until it exits.
+  const talker = await mk('talker', 'sleep 1; echo attached-output; sleep 0.3');
+  const aout = new PassThrough();
+  let attached = '';
+  aout.on('data', (d) => (attached += d.toString()));
+  await rt.attach(talker, { stdout: aout, stderr: new PassThrough() });
+  assert.equal(attached, 'attached-output\n');
+
+  // containerd restarts (as when the node agent restarts): the pod keeps running and is still served.
+  await rt.close();
+  const rt2 = new CriRuntime({ dataDir: dir, podCIDR, bridgeName: bridge, cgroupRoot: `ordinal-test-${process.pid}` });
+  rt = rt2;
+  const sb = (await rt2.listPodSandboxes()).find((s) => s.id === sbId);
+  assert.equal(sb?.state, 'SANDBOX_READY');
+  assert.equal(sb?.labels['ordinal.dev/pod-uid'], uid);
+  const st = await rt2.containerStatus(server);
+  assert.equal(st?.state, 'CONTAINER_RUNNING');
+  assert.equal(st?.sandboxId, sbId);
+  assert.equal((await rt2.execSync(server, ['hostname'], 5)).stdout.toString(), 'web-1\n');
+  // The TERM trap makes a graceful stop: exit 0, reason Completed.
+  await rt2.stopContainer(server, 10);
+  const stopped = await rt2.containerStatus(server);
+  assert.equal(stopped?.exitCode, 0);
+  assert.equal(stopped?.reason, 'Completed');
+  await rt2.removePodSandbox(sbId);
+  assert.equal(await rt2.podSandboxStatus(sbId), undefined);
+});

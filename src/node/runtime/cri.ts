@@ -463,8 +463,9 @@ function channelSession(url: string, streams: StreamSet): Promise<StatusFrame | 
 
 /**
  * One forwarded connection on the v4 port-forward protocol: channel 0 data, channel 1 errors; each
- * channel first carries the port (2 bytes, little-endian). The v4 protocol has no half-close, so
- * when the input ends the session closes once the pod has been quiet for a moment.
+ * channel first carries the port (2 bytes, little-endian). containerd closes the WebSocket when the
+ * pod closes the connection; v4 has no half-close, so when our input ends first the session also
+ * closes once the pod has been quiet for QUIET_MS (a keep-alive server would otherwise hold it).
  */
 function portForwardSession(url: string, stream: { input: Readable; output: Writable }): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -476,13 +477,14 @@ function portForwardSession(url: string, stream: { input: Readable; output: Writ
     const armQuiet = () => {
       if (!inputEnded) return;
       clearTimeout(quiet);
-      quiet = setTimeout(() => ws.close(1000), 1000);
+      quiet = setTimeout(() => ws.close(1000), QUIET_MS);
     };
     const onData = (d: Buffer | string) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.from([0]), Buffer.isBuffer(d) ? d : Buffer.from(d)]));
     };
     const onEnd = () => { inputEnded = true; armQuiet(); };
-    const onClose = () => ws.close(1000);
+    // Destroyed without an end (the client went away): nothing more will be read.
+    const onClose = () => { if (!inputEnded) ws.close(1000); };
     ws.on('open', () => {
       stream.input.on('data', onData);
       stream.input.once('end', onEnd);
@@ -519,4 +521,5 @@ function portForwardSession(url: string, stream: { input: Readable; output: Writ
   });
 }
 
+const QUIET_MS = 5000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -88,8 +88,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     while (!this.stopped) {
       try {
         await this.relist();
-        backoff = this.opts.minBackoffMs ?? 100;
+        const started = Date.now();
         await this.watchLoop();
+        // A watch that ends at once, again and again, must not turn into a relist busy-loop.
+        if (Date.now() - started < 1000) {
+          await this.sleep(backoff);
+          backoff = Math.min(backoff * 2, maxBackoff);
+        } else backoff = this.opts.minBackoffMs ?? 100;
       } catch (e) {
         if (this.stopped) break;
         this.opts.onError?.(e);

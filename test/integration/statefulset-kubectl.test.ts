@@ -209,7 +209,7 @@ test('StatefulSet Basics with kubectl', async () => {
   // 18: re-create (replicas 2): web-0 created, web-1 adopted, web-2 (surplus) removed
   step = '18: re-create (replicas 2): web-0 created, web-1 adopted, web-2 (surplus) removed';
   const applied = (await k('apply', '-f', join(ROOT, 'examples/statefulset.yaml'))).trim();
-  assert.equal(applied, "statefulset.apps/web created");
+  assert.equal(applied, 'statefulset.apps/web created');
   await until('web-0 created and web-2 removed', async () => (await names()).join() === 'web-0,web-1');
   await settled(2);
   assert.deepEqual(await names(), ['web-0', 'web-1']);

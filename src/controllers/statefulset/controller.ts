@@ -163,7 +163,9 @@ export class StatefulSetController {
         if (requeueAfter !== undefined) this.queue.addAfter(key, requeueAfter);
       } catch (e) {
         if (!this.stopped) {
-          this.log(`sync ${key}: ${errText(e)}`);
+          // AlreadyExists/Conflict/NotFound are the ordinary noise of acting on a cache that lags
+          // our own writes: retried with backoff, not worth a log line.
+          if (!(e instanceof SyncError && e.expected)) this.log(`sync ${key}: ${errText(e)}`);
           this.queue.addRateLimited(key);
         }
       } finally {
@@ -206,6 +208,7 @@ export class StatefulSetController {
     }
 
     const errors: string[] = [...result.errors];
+    let expected = errors.length === 0;
     let collisionBump = false;
     const ctx: ExecContext = { set, emit, adoptChecked: false, onCollision: () => (collisionBump = true) };
     const batches = [...new Set(result.actions.map((a) => a.batch))].sort((a, b) => a - b);
@@ -216,6 +219,7 @@ export class StatefulSetController {
       for (const o of outcomes) {
         if (o.status === 'rejected') {
           errors.push(errText(o.reason));
+          expected &&= isApiError(o.reason, 'AlreadyExists') || isApiError(o.reason, 'Conflict') || isApiError(o.reason, 'NotFound');
           failed = true;
         }
       }
@@ -229,9 +233,10 @@ export class StatefulSetController {
         await this.writeStatus(set, status);
       } catch (e) {
         errors.push(`status: ${errText(e)}`);
+        expected &&= isApiError(e, 'Conflict') || isApiError(e, 'NotFound');
       }
     }
-    if (errors.length) throw new Error(errors.join('; '));
+    if (errors.length) throw new SyncError(errors.join('; '), expected);
     return result.requeueAfterMs;
   }
 
@@ -390,6 +395,13 @@ export class StatefulSetController {
         return;
       }
     }
+  }
+}
+
+/** A failed sync; `expected` when every failure was a lagging-cache race (retried quietly). */
+export class SyncError extends Error {
+  constructor(message: string, readonly expected: boolean) {
+    super(message);
   }
 }
 

@@ -1,0 +1,162 @@
+// StatefulSet lifecycle with the real kubectl: Parallel pod management (tutorial step 21, upstream
+// e2e "Burst scaling should run to completion even with unhealthy pods", §6.1 #11), orphaning
+// delete and re-adoption, cascading delete, and persistentVolumeClaimRetentionPolicy (§6.1 #22, #23;
+// Retain keeps claims). One cluster; each test uses its own set and app label.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCluster, tableRows, type Cluster } from './harness.js';
+import { k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
+
+let c: Cluster;
+
+async function claims(selector: string): Promise<string[]> {
+  return ((await getJson(c, 'pvc', '-l', selector)).items as any[]).map((x) => x.metadata.name).sort();
+}
+
+describe('StatefulSet lifecycle with the real kubectl', () => {
+  before(async () => {
+    c = await startCluster();
+  });
+  after(async () => {
+    await c?.cleanup();
+  });
+
+  test('Parallel: unready pods do not hold back creation or scale-down', async () => {
+    const sel = 'app=par';
+    const w = new PodWatch(c, sel);
+    try {
+      await w.started();
+      // Every pod of this template fails readiness (upstream breaks the HTTP probe).
+      const manifest = c.file('par.yaml', `${SERVICE('par', 'par')}---\n${setYaml({
+        name: 'par', app: 'par', service: 'par', replicas: 2, claims: false, podManagementPolicy: 'Parallel',
+        podAnnotations: { 'sim.ordinal.dev/readiness': 'false' },
+      })}`);
+      assert.equal(await k(c, 'apply', '-f', manifest), 'service/par created\nstatefulset.apps/par created\n');
+      await waitFor('2 running unready pods', async () => {
+        const ps = await pods(c, sel);
+        return ps.length === 2 && ps.every((p) => p.status?.phase === 'Running') ? ps : false;
+      });
+      let ev = w.events();
+      // Both were created without waiting: par-1 exists before par-0 is Running.
+      const add1 = indexOf(ev, (e) => e.type === 'ADDED' && e.name === 'par-1');
+      const run0 = indexOf(ev, (e) => e.name === 'par-0' && e.phase === 'Running');
+      assert.ok(add1 >= 0 && add1 < run0, w.dump());
+      assert.equal(indexOf(ev, (e) => e.ready === 'True'), -1, 'a pod became Ready');
+      assert.equal(await k(c, 'scale', 'statefulset/par', '--replicas=4'), 'statefulset.apps/par scaled\n');
+      const ps = await waitFor('4 pods', async () => {
+        const x = await pods(c, sel);
+        return x.length === 4 ? x : false;
+      });
+      assert.deepEqual(ps.map((p) => p.metadata.name), ['par-0', 'par-1', 'par-2', 'par-3']);
+      const s = await waitFor('status replicas 4', async () => {
+        const x = await getJson(c, 'sts', 'par');
+        return x.status.replicas === 4 && x.status.observedGeneration === x.metadata.generation ? x : false;
+      });
+      assert.equal(s.status.readyReplicas ?? 0, 0);
+      assert.deepEqual(tableRows(await k(c, 'get', 'sts', 'par'))[1]!.slice(0, 2), ['par', '0/4']);
+      // Scale to 0 with every pod unready: all go.
+      await k(c, 'scale', 'statefulset/par', '--replicas=0');
+      await waitFor('no pods and status.replicas 0', async () => {
+        const x = await getJson(c, 'sts', 'par');
+        return x.status.replicas === 0 && (await pods(c, sel)).length === 0;
+      });
+      await sleep(300);
+      ev = w.events();
+      // Terminated concurrently: par-0 started terminating before par-3 was gone.
+      const term0 = indexOf(ev, (e) => e.name === 'par-0' && e.deleting);
+      const gone3 = indexOf(ev, (e) => e.type === 'DELETED' && e.name === 'par-3');
+      assert.ok(term0 >= 0 && gone3 >= 0 && term0 < gone3, w.dump());
+    } finally {
+      await w.stop();
+    }
+    await k(c, 'delete', 'sts', 'par');
+  });
+
+  test('delete --cascade=orphan keeps the pods without ownerReferences; re-creating the set adopts them', async () => {
+    const sel = 'app=nginx';
+    const manifest = c.file('web.yaml', `${SERVICE('nginx', 'nginx')}---\n${setYaml()}`);
+    await k(c, 'apply', '-f', manifest);
+    const before = await waitSetReady(c, 'web', sel, ['web-0', 'web-1']);
+    const oldSet = await getJson(c, 'sts', 'web');
+    assert.equal(await k(c, 'delete', 'sts', 'web', '--cascade=orphan'), 'statefulset.apps "web" deleted\n');
+    const orphans = await waitFor('ownerReferences removed', async () => {
+      const ps = await pods(c, sel);
+      return ps.length === 2 && ps.every((p) => !p.metadata.ownerReferences?.length) ? ps : false;
+    });
+    assert.deepEqual(orphans.map((p) => p.metadata.uid), before.map((p) => p.metadata.uid));
+    const nf = await c.kubectl(['get', 'sts', 'web']);
+    assert.equal(nf.code, 1);
+    assert.equal(nf.stderr, 'Error from server (NotFound): statefulsets.apps "web" not found\n');
+    await sleep(1000);
+    assert.deepEqual((await pods(c, sel)).map((p) => p.metadata.uid), before.map((p) => p.metadata.uid), 'orphaned pods went away');
+
+    assert.equal(await k(c, 'apply', '-f', manifest), 'service/nginx unchanged\nstatefulset.apps/web created\n');
+    const set = await getJson(c, 'sts', 'web');
+    assert.notEqual(set.metadata.uid, oldSet.metadata.uid);
+    const adopted = await waitFor('the pods adopted by the new set', async () => {
+      const ps = await pods(c, sel);
+      return ps.length === 2 && ps.every((p) => p.metadata.ownerReferences?.[0]?.uid === set.metadata.uid) ? ps : false;
+    });
+    // No new pods: the same UIDs, now owned by the new set.
+    assert.deepEqual(adopted.map((p) => p.metadata.uid), before.map((p) => p.metadata.uid));
+    for (const p of adopted) {
+      assert.deepEqual(p.metadata.ownerReferences, [
+        { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: set.metadata.uid, controller: true, blockOwnerDeletion: true },
+      ]);
+    }
+    await waitSetReady(c, 'web', sel, ['web-0', 'web-1']);
+  });
+
+  test('cascading delete removes the pods; the default Retain policy keeps the claims', async () => {
+    const sel = 'app=nginx';
+    assert.equal(await k(c, 'delete', 'sts', 'web'), 'statefulset.apps "web" deleted\n');
+    await waitFor('the pods to go', async () => (await pods(c, sel)).length === 0);
+    assert.deepEqual(await claims(sel), ['www-web-0', 'www-web-1']);
+    const pvc = await getJson(c, 'pvc', 'www-web-0');
+    assert.equal(pvc.status.phase, 'Bound');
+    assert.equal(pvc.metadata.ownerReferences, undefined);
+    assert.equal((await getJson(c, 'sts', '-l', sel)).items.length, 0);
+  });
+
+  test('persistentVolumeClaimRetentionPolicy Delete: scale-down deletes the condemned claims, set deletion the rest', async () => {
+    const sel = 'app=ret';
+    const manifest = c.file('ret.yaml', `${SERVICE('ret', 'ret')}---\n${setYaml({
+      name: 'ret', app: 'ret', service: 'ret', replicas: 3, retention: { whenDeleted: 'Delete', whenScaled: 'Delete' },
+    })}`);
+    await k(c, 'apply', '-f', manifest);
+    await waitSetReady(c, 'ret', sel, ['ret-0', 'ret-1', 'ret-2']);
+    const set = await getJson(c, 'sts', 'ret');
+    assert.deepEqual(set.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Delete', whenScaled: 'Delete' });
+    assert.deepEqual(await claims(sel), ['www-ret-0', 'www-ret-1', 'www-ret-2']);
+    // whenDeleted=Delete: every claim is owned by the set.
+    for (const name of await claims(sel)) {
+      const pvc = await getJson(c, 'pvc', name);
+      assert.ok(
+        (pvc.metadata.ownerReferences ?? []).some((r: any) => r.kind === 'StatefulSet' && r.name === 'ret' && r.uid === set.metadata.uid),
+        `${name} has no ownerReference to the set: ${JSON.stringify(pvc.metadata.ownerReferences)}`,
+      );
+    }
+    await k(c, 'scale', 'sts', 'ret', '--replicas=1');
+    await waitSetReady(c, 'ret', sel, ['ret-0']);
+    await waitFor('claims of ret-1 and ret-2 deleted', async () => (await claims(sel)).join() === 'www-ret-0');
+    await k(c, 'delete', 'sts', 'ret');
+    await waitFor('every claim deleted', async () => (await claims(sel)).length === 0 && (await pods(c, sel)).length === 0);
+  });
+
+  test('persistentVolumeClaimRetentionPolicy Retain: claims survive scale-down and set deletion', async () => {
+    const sel = 'app=keep';
+    const manifest = c.file('keep.yaml', `${SERVICE('keep', 'keep')}---\n${setYaml({
+      name: 'keep', app: 'keep', service: 'keep', replicas: 2, retention: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+    })}`);
+    await k(c, 'apply', '-f', manifest);
+    await waitSetReady(c, 'keep', sel, ['keep-0', 'keep-1']);
+    await k(c, 'scale', 'sts', 'keep', '--replicas=1');
+    await waitSetReady(c, 'keep', sel, ['keep-0']);
+    await k(c, 'delete', 'sts', 'keep');
+    await waitFor('the pods to go', async () => (await pods(c, sel)).length === 0);
+    await sleep(1000);
+    assert.deepEqual(await claims(sel), ['www-keep-0', 'www-keep-1']);
+    const rows = tableRows(await k(c, 'get', 'pvc', '-l', sel)).slice(1);
+    assert.deepEqual(rows.map((r) => [r[0], r[1]]), [['www-keep-0', 'Bound'], ['www-keep-1', 'Bound']]);
+  });
+});

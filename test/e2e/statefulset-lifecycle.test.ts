@@ -4,6 +4,8 @@
 // Retain keeps claims). One cluster; each test uses its own set and app label.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startCluster, tableRows, type Cluster } from './harness.js';
 import { k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
 
@@ -72,50 +74,63 @@ describe('StatefulSet lifecycle with the real kubectl', () => {
     await k(c, 'delete', 'sts', 'par');
   });
 
-  test('delete --cascade=orphan keeps the pods without ownerReferences; re-creating the set adopts them', async () => {
+  test('delete --cascade=orphan keeps the pods; re-creating the set with 2 replicas adopts web-1, creates web-0, removes web-2', async () => {
+    // Tutorial steps 17 and 18, with three pods.
     const sel = 'app=nginx';
-    const manifest = c.file('web.yaml', `${SERVICE('nginx', 'nginx')}---\n${setYaml()}`);
-    await k(c, 'apply', '-f', manifest);
-    const before = await waitSetReady(c, 'web', sel, ['web-0', 'web-1']);
+    const manifest3 = c.file('web3.yaml', `${SERVICE('nginx', 'nginx')}---\n${setYaml({ replicas: 3 })}`);
+    await k(c, 'apply', '-f', manifest3);
+    const before = await waitSetReady(c, 'web', sel, ['web-0', 'web-1', 'web-2']);
     const oldSet = await getJson(c, 'sts', 'web');
-    assert.equal(await k(c, 'delete', 'sts', 'web', '--cascade=orphan'), 'statefulset.apps "web" deleted\n');
+    assert.equal(await k(c, 'delete', 'statefulset', 'web', '--cascade=orphan'), 'statefulset.apps "web" deleted\n');
     const orphans = await waitFor('ownerReferences removed', async () => {
       const ps = await pods(c, sel);
-      return ps.length === 2 && ps.every((p) => !p.metadata.ownerReferences?.length) ? ps : false;
+      return ps.length === 3 && ps.every((p) => !p.metadata.ownerReferences?.length) ? ps : false;
     });
     assert.deepEqual(orphans.map((p) => p.metadata.uid), before.map((p) => p.metadata.uid));
     const nf = await c.kubectl(['get', 'sts', 'web']);
     assert.equal(nf.code, 1);
     assert.equal(nf.stderr, 'Error from server (NotFound): statefulsets.apps "web" not found\n');
-    await sleep(1000);
-    assert.deepEqual((await pods(c, sel)).map((p) => p.metadata.uid), before.map((p) => p.metadata.uid), 'orphaned pods went away');
+    // Without its set, a deleted pod is not re-created.
+    assert.equal(await k(c, 'delete', 'pod', 'web-0'), 'pod "web-0" deleted\n');
+    await sleep(1500);
+    assert.deepEqual((await pods(c, sel)).map((p) => p.metadata.uid), before.slice(1).map((p) => p.metadata.uid));
 
+    const manifest = c.file('web.yaml', `${SERVICE('nginx', 'nginx')}---\n${setYaml()}`);
     assert.equal(await k(c, 'apply', '-f', manifest), 'service/nginx unchanged\nstatefulset.apps/web created\n');
     const set = await getJson(c, 'sts', 'web');
     assert.notEqual(set.metadata.uid, oldSet.metadata.uid);
-    const adopted = await waitFor('the pods adopted by the new set', async () => {
-      const ps = await pods(c, sel);
-      return ps.length === 2 && ps.every((p) => p.metadata.ownerReferences?.[0]?.uid === set.metadata.uid) ? ps : false;
-    });
-    // No new pods: the same UIDs, now owned by the new set.
-    assert.deepEqual(adopted.map((p) => p.metadata.uid), before.map((p) => p.metadata.uid));
-    for (const p of adopted) {
+    const after = await waitSetReady(c, 'web', sel, ['web-0', 'web-1']);
+    assert.notEqual(after[0].metadata.uid, before[0].metadata.uid, 'web-0 was not created anew');
+    assert.equal(after[1].metadata.uid, before[1].metadata.uid, 'web-1 was replaced instead of adopted');
+    for (const p of after) {
       assert.deepEqual(p.metadata.ownerReferences, [
         { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: set.metadata.uid, controller: true, blockOwnerDeletion: true },
       ]);
     }
-    await waitSetReady(c, 'web', sel, ['web-0', 'web-1']);
+    assert.equal(after[0].spec.volumes.find((v: any) => v.name === 'www').persistentVolumeClaim.claimName, 'www-web-0');
   });
 
-  test('cascading delete removes the pods; the default Retain policy keeps the claims', async () => {
+  test('cascading delete removes the pods, keeps the Service and (Retain) the claims; re-creating finds the data', async () => {
     const sel = 'app=nginx';
-    assert.equal(await k(c, 'delete', 'sts', 'web'), 'statefulset.apps "web" deleted\n');
+    const pvc0 = await getJson(c, 'pvc', 'www-web-0');
+    const pv0 = await getJson(c, 'pv', pvc0.spec.volumeName);
+    writeFileSync(join(pv0.spec.hostPath.path, 'index.html'), 'web-0\n');
+    assert.equal(await k(c, 'delete', 'statefulset', 'web'), 'statefulset.apps "web" deleted\n');
     await waitFor('the pods to go', async () => (await pods(c, sel)).length === 0);
-    assert.deepEqual(await claims(sel), ['www-web-0', 'www-web-1']);
+    assert.deepEqual(await claims(sel), ['www-web-0', 'www-web-1', 'www-web-2']);
     const pvc = await getJson(c, 'pvc', 'www-web-0');
     assert.equal(pvc.status.phase, 'Bound');
     assert.equal(pvc.metadata.ownerReferences, undefined);
-    assert.equal((await getJson(c, 'sts', '-l', sel)).items.length, 0);
+    assert.equal((await getJson(c, 'svc', 'nginx')).metadata.name, 'nginx');
+    // Tutorial step 20: apply again; the pods mount the same claims, and the data is still there.
+    await k(c, 'apply', '-f', c.file('web-again.yaml', `${SERVICE('nginx', 'nginx')}---\n${setYaml()}`));
+    await waitSetReady(c, 'web', sel, ['web-0', 'web-1']);
+    const again = await getJson(c, 'pvc', 'www-web-0');
+    assert.equal(again.metadata.uid, pvc0.metadata.uid);
+    assert.equal(again.spec.volumeName, pv0.metadata.name);
+    assert.equal(readFileSync(join(pv0.spec.hostPath.path, 'index.html'), 'utf8'), 'web-0\n');
+    await k(c, 'delete', 'statefulset', 'web');
+    await waitFor('the pods to go', async () => (await pods(c, sel)).length === 0);
   });
 
   test('persistentVolumeClaimRetentionPolicy Delete: scale-down deletes the condemned claims, set deletion the rest', async () => {

@@ -16,6 +16,8 @@ import { defaultComponents } from '../../src/cli/components.js';
 import { nodeAgentComponent } from '../../src/cli/agent.js';
 import { findKubectl } from '../../src/cli/kubectl.js';
 import { CriRuntime } from '../../src/node/runtime/cri.js';
+import { HttpClient } from '../../src/client/http.js';
+import { R } from '../../src/client/types.js';
 import { containerdUnavailable } from '../../src/node/runtime/containerd.js';
 
 const why = containerdUnavailable();
@@ -60,6 +62,26 @@ async function eventually<T>(what: string, f: () => Promise<T | undefined | fals
 async function getPod(name: string): Promise<Pod | undefined> {
   const r = await kubectl(['get', 'pod', name, '-o', 'json']);
   return r.code === 0 ? (JSON.parse(r.stdout) as Pod) : undefined;
+}
+
+/** Polls web-N through the API every 25 ms and records when it is first seen in each state. */
+function watchTimes(client: HttpClient, name: string, uidNot?: string) {
+  const seen: { created?: number; running?: number; ready?: number } = {};
+  let stop = false;
+  void (async () => {
+    while (!stop) {
+      try {
+        const p = await client.get(R.pods, 'default', name) as unknown as Pod;
+        if (p.metadata?.uid !== uidNot) {
+          seen.created ??= Date.now();
+          if (p.status?.phase === 'Running') seen.running ??= Date.now();
+          if (isReady(p)) seen.ready ??= Date.now();
+        }
+      } catch { /* not there yet */ }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  return { seen, stop: () => { stop = true; } };
 }
 
 const isReady = (p: Pod | undefined) => p?.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
@@ -138,10 +160,13 @@ test('cri cluster: a StatefulSet of real busybox pods keeps its volume across po
   const node = JSON.parse((await kubectl(['get', 'node', 'cri-node', '-o', 'json'])).stdout) as Node;
   assert.match(node.status?.nodeInfo?.containerRuntimeVersion ?? '', /^containerd:\/\/1\.\d+/);
 
+  const api = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
+  const watch0 = watchTimes(api, 'web-0');
+  const watch1 = watchTimes(api, 'web-1');
+  const t0 = Date.now();
   const created = await kubectl(['create', '-f', '-'], STS);
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /statefulset.apps\/web created/);
-  const t0 = Date.now();
 
   // web-0 first: Running and Ready before web-1 exists.
   const web0 = await eventually('web-0 Running and Ready', async () => {
@@ -159,7 +184,11 @@ test('cri cluster: a StatefulSet of real busybox pods keeps its volume across po
     const p = await getPod('web-1');
     return isReady(p) ? p : undefined;
   });
-  console.log(`kubectl create → web-0 Running+Ready ${web0Ms}ms, → web-1 Running+Ready ${Date.now() - t0}ms`);
+  await new Promise((r) => setTimeout(r, 100));
+  watch0.stop();
+  watch1.stop();
+  const span = (s: typeof watch0.seen) => `pod created → Running ${s.running! - s.created!}ms → Ready ${s.ready! - s.created!}ms`;
+  console.log(`kubectl create → web-0 Ready ${web0Ms}ms, web-1 Ready ${Date.now() - t0}ms; web-0: ${span(watch0.seen)}; web-1: ${span(watch1.seen)}`);
   const ready0 = Date.parse(web0.status!.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime!);
   assert.ok(Date.parse(web1.metadata!.creationTimestamp!) >= ready0 - 1000, 'OrderedReady: web-1 created after web-0 became Ready');
 
@@ -188,14 +217,17 @@ test('cri cluster: a StatefulSet of real busybox pods keeps its volume across po
   writeFileSync(join(hostDir, 'index.html'), 'from the host\n');
 
   // …and is still there after the pod is deleted and recreated (new uid, new container).
+  const w0b = watchTimes(api, 'web-0', web0.metadata!.uid);
+  const t1 = Date.now();
   const del = await kubectl(['delete', 'pod', 'web-0']);
   assert.equal(del.code, 0, del.stderr);
-  const t1 = Date.now();
   const again = await eventually('web-0 recreated, Running and Ready', async () => {
     const p = await getPod('web-0');
     return p && p.metadata?.uid !== web0.metadata?.uid && isReady(p) ? p : undefined;
   });
-  console.log(`kubectl delete pod web-0 → new web-0 Running+Ready ${Date.now() - t1}ms`);
+  await new Promise((r) => setTimeout(r, 100));
+  w0b.stop();
+  console.log(`kubectl delete pod web-0 → new web-0 Ready ${Date.now() - t1}ms; new web-0: ${span(w0b.seen)}`);
   const cid0b = containerId(again);
   assert.notEqual(cid0b, cid0);
   assert.equal((await rt.execSync(cid0b, ['cat', '/www/data.txt'], 5)).stdout.toString(), `${token}\n`);

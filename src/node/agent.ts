@@ -216,7 +216,7 @@ export class NodeAgent {
     };
     every(this.o.leaseRenewMs ?? 10_000, () => this.renewLease());
     every(this.o.statusUpdateMs ?? 10_000, () => this.updateNodeStatus());
-    every(this.o.syncMs ?? 1000, () => this.kickAll());
+    every(this.o.syncMs ?? 1000, () => this.relist());
     this.recorder.event(as<KubeObject>({ apiVersion: 'v1', kind: 'Node', metadata: { name: this.nodeName, uid: this.nodeName } }), 'Normal', 'Starting', 'Starting kubelet.');
     this.log(`node agent ${this.nodeName} ready (pod CIDR ${this.podCIDR}, runtime ${this.runtime.name})`);
   }
@@ -355,6 +355,23 @@ export class NodeAgent {
     void worker.kick().then(() => {
       if (worker.done) this.workers.delete(worker.uid);
     });
+  }
+
+  /**
+   * The periodic re-sync (the kubelet's PLEG relist + sync loop): workers whose containers changed
+   * state in the runtime, and workers still in flight, are synced; settled pods cost one lookup.
+   */
+  private async relist(): Promise<void> {
+    if (this.stopped || !this.ctx) return;
+    const states = new Map((await this.runtime.listContainers()).map((c) => [c.id, c.state as string]));
+    for (const p of this.pods.list()) {
+      const w = this.workers.get(p.metadata.uid!);
+      if (!w || !w.settled || w.changedIn(states)) this.kick(as<Pod>(p));
+    }
+    for (const w of this.workers.values()) {
+      const cur = this.pods.get(w.namespace, w.name);
+      if (!cur || cur.metadata.uid !== w.uid) void w.kick().then(() => { if (w.done) this.workers.delete(w.uid); });
+    }
   }
 
   private kickKey(podKey: string): void {

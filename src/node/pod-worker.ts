@@ -85,6 +85,8 @@ export class PodWorker {
   readonly uid: string;
   readonly namespace: string;
   readonly name: string;
+  /** See isSettled(); false until the first full sync. */
+  settled = false;
   /** Set once the pod is admitted (or rejected). */
   admitted = false;
   rejected?: { reason: string; message: string };
@@ -92,6 +94,7 @@ export class PodWorker {
   private sandboxConfig?: PodSandboxConfig;
   private podIPs: string[] = [];
   private volumes?: PodVolumes;
+  private volumesAt = 0;
   private hostsPath?: string;
   private readonly main = new Map<string, ContainerRecord>();
   private readonly init = new Map<string, ContainerRecord>();
@@ -182,8 +185,12 @@ export class PodWorker {
     if (this.rejected) return;
 
     // Volumes before the sandbox (upstream WaitForAttachAndMount).
+    // Set up once; configMap/secret/downwardAPI content is refreshed every minute (as the kubelet's periodic sync).
     try {
-      this.volumes = setUpPodVolumes(pod, this.ctx.dataDir, this.ctx.volumes);
+      if (!this.volumes || this.ctx.now() - this.volumesAt > 60_000) {
+        this.volumes = setUpPodVolumes(pod, this.ctx.dataDir, this.ctx.volumes);
+        this.volumesAt = this.ctx.now();
+      }
     } catch (e) {
       if (!(e instanceof VolumeNotReady)) throw e;
       this.event('Warning', 'FailedMount', `Unable to attach or mount volumes: ${e.message}`);
@@ -250,6 +257,34 @@ export class PodWorker {
     }
     await this.refresh();
     await this.writeStatus(pod);
+    this.settled = this.isSettled(pod);
+  }
+
+  /**
+   * Nothing will change without an outside event (pod update, container state change, probe
+   * result): every container runs and is ready, or finished for good. Unsettled workers are
+   * re-synced on the agent's timer.
+   */
+  private isSettled(pod: Pod): boolean {
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+    const views = this.views(pod, this.main, pod.spec?.containers ?? []);
+    return (pod.spec?.containers ?? []).every((c) => {
+      const rec = this.main.get(c.name);
+      const v = views[c.name];
+      if (!rec?.current || rec.waiting) return false;
+      if (rec.current.state === 'CONTAINER_RUNNING') return v?.ready === true;
+      if (rec.current.state === 'CONTAINER_EXITED') return policy === 'Never' || (policy === 'OnFailure' && rec.current.exitCode === 0);
+      return false;
+    });
+  }
+
+  /** PLEG: whether the runtime's container states differ from what this worker last saw. */
+  changedIn(states: Map<string, string>): boolean {
+    for (const rec of [...this.main.values(), ...this.init.values()]) {
+      const cur = rec.current;
+      if (cur && states.get(cur.id) !== cur.state) return true;
+    }
+    return false;
   }
 
   private record(map: Map<string, ContainerRecord>, name: string): ContainerRecord {

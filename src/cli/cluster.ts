@@ -20,6 +20,8 @@ import { openapiProvider } from '../apiserver/openapi.js';
 import { parseCommonQuery, type RequestInfo } from '../apiserver/request-info.js';
 import { ApiError } from '../machinery/errors.js';
 import { kubeconfigPath } from './paths.js';
+import { InProcessClient } from './inprocess-client.js';
+import type { Client } from '../client/types.js';
 
 export interface ClusterOptions {
   dataDir: string;
@@ -64,6 +66,8 @@ export interface ClusterContext {
   addConnectHandler(h: ConnectHandler): void;
   /** Registers a handler for upgrade requests: exec/attach/portforward over WebSocket or SPDY. */
   addUpgradeHandler(h: UpgradeHandler): void;
+  /** A Client that calls the API handler directly (no TLS/HTTP/JSON text); same semantics as HttpClient. */
+  inProcessClient(): Client & { close(): void };
 }
 
 export interface Component {
@@ -85,6 +89,8 @@ export interface Cluster {
   port: number;
   store: Store;
   handler: ResourceHandler;
+  /** A new in-process Client (close() it when done). */
+  inProcessClient(): InProcessClient;
   stop(): Promise<void>;
 }
 
@@ -239,6 +245,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       opts, url, token, caPem: tls.caPem, kubeconfigPath: kcPath, dataDir: opts.dataDir, kinds, handler: api.handler, apiServer: api, log,
       addConnectHandler: (h) => connect.push(h),
       addUpgradeHandler: (h) => upgrade.push(h),
+      inProcessClient: () => new InProcessClient(api.handler, kinds),
     };
     opts.onApiReady?.({ url, kubeconfigPath: kcPath, storage: store.kind });
     for (const c of comps) {
@@ -251,5 +258,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     await stop();
     throw e;
   }
-  return { url, token, caPem: tls.caPem, kubeconfigPath: kcPath, host: addr.address, port: addr.port, store, handler: api.handler, stop };
+  return {
+    url, token, caPem: tls.caPem, kubeconfigPath: kcPath, host: addr.address, port: addr.port, store, handler: api.handler, stop,
+    inProcessClient: () => new InProcessClient(api.handler, kinds),
+  };
 }

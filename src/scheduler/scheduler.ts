@@ -96,6 +96,15 @@ export function startScheduler(client: Client, opts: { log?: (m: string) => void
     const pod = as<Pod>(cur);
     const readyNodes = nodes.list().map((n) => as<Node>(n));
     const result = schedule({ pod, nodes: readyNodes, assigned: pods.list().map((p) => as<Pod>(p)).filter((p) => p.spec?.nodeName), volumes: volumeCheck(pod) });
+    if ('unschedulable' in result && /^persistentvolumeclaim ".*" not found$/.test(volumeCheck(pod).podLevel ?? '')) {
+      // Our cache may trail the StatefulSet controller's claim create: ask the API before saying so.
+      const claim = /"(.*)"/.exec(volumeCheck(pod).podLevel!)![1]!;
+      const exists = await client.get(R.persistentvolumeclaims, ns, claim).then(() => true, () => false);
+      if (exists) {
+        queue.addAfter(k, 50);
+        return;
+      }
+    }
     if ('unschedulable' in result) {
       const cond = (pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled');
       if (!cond || cond.status !== 'False' || cond.message !== result.unschedulable) {

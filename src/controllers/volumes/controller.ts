@@ -32,7 +32,8 @@ export function startVolumeController(client: Client, opts: { volumeRoot: string
   const pvs = new Informer(client, R.persistentvolumes);
   const classes = new Informer(client, R.storageclasses);
   const pods = new Informer(client, R.pods);
-  const queue = new WorkQueue({ baseDelayMs: 20, maxDelayMs: 10_000 });
+  // One global key: a conflict on any claim retries the pass soon, never minutes later.
+  const queue = new WorkQueue({ baseDelayMs: 20, maxDelayMs: 500 });
   const KEY = 'all'; // one global pass: binding decisions look across every claim and volume
   const poke = () => queue.add(KEY);
   for (const i of [pvcs, pvs, classes]) i.addHandlers({ add: poke, update: () => poke(), delete: poke });

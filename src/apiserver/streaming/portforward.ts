@@ -2,7 +2,7 @@
 // `SPDY/3.1+portforward.k8s.io` subprotocol): for each local connection kubectl opens an `error`
 // stream and a `data` stream sharing a `requestid` and naming the `port`. We pipe the data stream
 // to the port in the pod; a failure is written as text on the error stream (kubectl prints it).
-import type { Duplex, Readable, Writable } from 'node:stream';
+import { PassThrough, Writable, type Duplex, type Readable } from 'node:stream';
 import { SpdySession, type SpdyStream } from './spdy.js';
 
 export type ForwardFn = (port: number, stream: { input: Readable; output: Writable }) => Promise<void>;
@@ -41,7 +41,23 @@ export function servePortForward(transport: Duplex, podName: string, podUid: str
       pairs.delete(rid);
     };
     if (!/^\d+$/.test(portText) || port < 1 || port > 65535) return fail(`invalid port ${JSON.stringify(portText)}`);
-    forward(port, { input: data, output: data }).then(() => {
+    // The runtime gets its own stream ends: it may destroy its input (for await does), but the
+    // SPDY stream must stay alive to send our FIN after the target closes.
+    const input = new PassThrough();
+    data.pipe(input);
+    const output = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if (data.destroyed || data.writableEnded) return cb();
+        if (data.write(chunk)) cb(); else data.once('drain', () => cb());
+      },
+    });
+    forward(port, { input, output }).then(async () => {
+      // What the target wrote may still sit in `output`: flush it before the FIN.
+      await new Promise<void>((r) => {
+        if (output.writableFinished) return r();
+        output.once('finish', r).once('error', r).once('close', r);
+        if (!output.writableEnded) output.end();
+      });
       if (!data.destroyed) data.end();
       if (!error.destroyed) error.end();
       pairs.delete(rid);

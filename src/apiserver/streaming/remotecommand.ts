@@ -169,7 +169,9 @@ export function spdyCommandSession(transport: Duplex, protocol: string, req: Com
         });
         resizeStream.on('end', () => resize.end());
       } else resize.end();
-      const stdin = got.get('stdin');
+      // A separate stdin end: the runtime may destroy what it reads (for await does).
+      const stdinStream = got.get('stdin');
+      const stdin = stdinStream ? stdinStream.pipe(new PassThrough()) : undefined;
       const errorStream = got.get('error');
       const io: CommandIO = {
         stdin,

@@ -112,9 +112,21 @@ export class ObjectCodec {
   }
 
   encode(k: KindDefinition, obj: KubeObject): string {
+    if (!k.storedAs) {
+      // Stringify without the resourceVersion, without copying the object first (hot path).
+      const m = obj.metadata as { resourceVersion?: string };
+      const rv = m.resourceVersion;
+      if (rv === undefined) return JSON.stringify(obj);
+      delete m.resourceVersion;
+      try {
+        return JSON.stringify(obj);
+      } finally {
+        m.resourceVersion = rv;
+      }
+    }
     let o = clone(obj);
     delete (o.metadata as { resourceVersion?: string }).resourceVersion;
-    if (k.storedAs) {
+    {
       o = k.storedAs.toStored(o);
       o.apiVersion = k.storedAs.group ? `${k.storedAs.group}/${k.storedAs.version}` : k.storedAs.version;
     }
@@ -597,7 +609,10 @@ export class ResourceHandler {
     for (let attempt = 0; ; attempt++) {
       try {
         const kv = await this.store.create(this.codec.key(kind, ns, m.name), this.codec.encode(kind, obj));
-        return this.json(201, this.codec.decode(kind, kv), warnings);
+        // The stored object is `obj` plus its resourceVersion (re-decode only when stored in another shape).
+        if (kind.storedAs) return this.json(201, this.codec.decode(kind, kv), warnings);
+        m.resourceVersion = String(kv.modRevision);
+        return this.json(201, obj, warnings);
       } catch (e) {
         await svcs?.rollback(obj, undefined);
         if (e instanceof StoreError && e.code === 'KeyExists') {

@@ -88,7 +88,6 @@ before(async () => {
   await createPod('web-0', [{ name: 'nginx', args: ['echo line one; echo line two; echo line three; sleep infinity'] }]);
   await createPod('multi', [{ name: 'a', args: ['echo from a; sleep infinity'] }, { name: 'b', args: ['echo from b; sleep infinity'] }]);
   await createPod('ticker', [{ name: 't', args: ['echo tick 1; sleep 0.4; echo tick 2; sleep 0.4; echo tick 3'] }], { restartPolicy: 'Never' });
-  await createPod('slow', [{ name: 'c', args: ['sleep infinity'], image: 'busybox:slow-pull' }], { annotations: { 'sim.ordinal.dev/pull-delay': '60s' } });
   await createPod('crash', [{ name: 'c', args: ['echo boot; exit 1'] }]);
   await running('web-0');
   await running('multi');
@@ -128,7 +127,12 @@ test('kubectl logs -f streams until the container ends', async () => {
   assert.ok(Date.now() - t0 < 15_000);
 });
 
+/** A pod stuck in ContainerCreating for a few seconds (an image pull the sim delays; short, so no timer outlives the test). */
+const slowPod = (name: string) => createPod(name, [{ name: 'c', args: ['sleep infinity'], image: `busybox:${name}` }], { annotations: { 'sim.ordinal.dev/pull-delay': '4s' } });
+
 test('log errors carry upstream texts', async () => {
+  await slowPod('slow');
+  await eventually('slow creating', async () => (await getPod('slow')).status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ContainerCreating' || undefined);
   let r = await kubectl(['logs', 'slow']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /Error from server \(BadRequest\): container "c" in pod "slow" is waiting to start: ContainerCreating/);
@@ -188,9 +192,15 @@ for (const [label, bin, skip] of [['1.32 (WebSocket v5)', KUBECTL, false], ['1.2
 }
 
 test('exec into a container that is not running: kubectl reports what upstream does', async () => {
-  const r = await kubectl(['exec', 'slow', '--', 'hostname']);
+  await slowPod('slow2');
+  await eventually('slow2 creating', async () => (await getPod('slow2')).status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ContainerCreating' || undefined);
+  const r = await kubectl(['exec', 'slow2', '--', 'hostname']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /unable to upgrade connection: container not found \("c"\)/);
+  // Over plain HTTP (no upgrade) the endpoint says what it needs.
+  const plain = await rawGet('/api/v1/namespaces/default/pods/web-0/exec?command=hostname&stdout=true');
+  assert.equal(plain.code, 400);
+  assert.equal(JSON.parse(plain.body).message, 'Upgrade request required');
 });
 
 function freePort(): Promise<number> {

@@ -44,6 +44,10 @@ export interface NodeAgentOptions {
   hostResolvConf?: string;
   nodeIP?: string;
   labels?: Record<string, string>;
+  /** Pod capacity (upstream --max-pods, default 110); more than ~250 needs a wider podCIDRMaskSize. */
+  maxPods?: number;
+  /** Size of the node's pod CIDR within 10.244.0.0/16 (default 24; 22 fits 1,000 pods). */
+  podCIDRMaskSize?: number;
   leaseDurationSeconds?: number;
   leaseRenewMs?: number;
   statusUpdateMs?: number;
@@ -77,16 +81,30 @@ function osImage(): string {
 
 const goArch = (a: string) => ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' }[a] ?? a);
 
-/** The first /24 of the cluster CIDR that no other node uses. */
-export function choosePodCIDR(used: string[], clusterCIDR = CLUSTER_CIDR): string {
-  const m = /^(\d+)\.(\d+)\.\d+\.\d+\/16$/.exec(clusterCIDR);
-  if (!m) throw new Error(`cluster CIDR ${clusterCIDR}: only /16 ranges are supported`);
-  const taken = new Set(used);
-  for (let i = 0; i < 256; i++) {
-    const c = `${m[1]}.${m[2]}.${i}.0/24`;
-    if (!taken.has(c)) return c;
+const ipNum = (ip: string) => ip.split('.').reduce((a, b) => a * 256 + Number(b), 0);
+const ipStr = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+function cidrRange(c: string): [number, number] | undefined {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(c);
+  if (!m) return undefined;
+  const size = 2 ** (32 - Number(m[2]));
+  const start = Math.floor(ipNum(m[1]!) / size) * size;
+  return [start, start + size - 1];
+}
+
+/**
+ * The first block of the cluster CIDR (a /24 by default, as upstream's --node-cidr-mask-size) that
+ * overlaps no other node's pod CIDR.
+ */
+export function choosePodCIDR(used: string[], clusterCIDR = CLUSTER_CIDR, maskSize = 24): string {
+  const cluster = cidrRange(clusterCIDR);
+  if (!cluster) throw new Error(`invalid cluster CIDR ${clusterCIDR}`);
+  const size = 2 ** (32 - maskSize);
+  const taken = used.map(cidrRange).filter((r): r is [number, number] => !!r);
+  for (let start = cluster[0]; start + size - 1 <= cluster[1]; start += size) {
+    const end = start + size - 1;
+    if (!taken.some(([a, b]) => a <= end && start <= b)) return `${ipStr(start)}/${maskSize}`;
   }
-  throw new Error(`no free /24 left in ${clusterCIDR}`);
+  throw new Error(`no free /${maskSize} left in ${clusterCIDR}`);
 }
 
 /** Node conditions as the kubelet reports them while healthy; transition times kept when unchanged. */
@@ -133,7 +151,7 @@ export class NodeAgent {
     this.capacity = {
       cpu: String(os.cpus().length || 1),
       memory: `${Math.floor(os.totalmem() / 1024)}Ki`,
-      pods: '110',
+      pods: String(opts.maxPods ?? 110),
       'ephemeral-storage': '100Gi',
     };
   }
@@ -277,7 +295,7 @@ export class NodeAgent {
     if (existing?.spec?.podCIDR) this.podCIDR = existing.spec.podCIDR;
     else {
       const nodes = (await c.list(R.nodes, undefined)).items.map((n) => as<Node>(n));
-      this.podCIDR = choosePodCIDR(nodes.flatMap((n) => n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : [])));
+      this.podCIDR = choosePodCIDR(nodes.flatMap((n) => n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : [])), CLUSTER_CIDR, this.o.podCIDRMaskSize ?? 24);
     }
     if (this.o.runtime) {
       const v = await this.o.runtime.version();

@@ -60,3 +60,12 @@ test('pods on a not-ready node are marked Ready=False once', () => {
   assert.equal(st.conditions!.find((c) => c.type === 'PodScheduled')!.status, 'True');
   assert.equal(markNotReady({ ...p, status: st }, T), undefined);
 });
+
+test('pod CIDRs: first free block of the cluster CIDR, any mask size, no overlap', async () => {
+  const { choosePodCIDR } = await import('../../../src/node/agent.js');
+  assert.equal(choosePodCIDR([]), '10.244.0.0/24');
+  assert.equal(choosePodCIDR(['10.244.0.0/24', '10.244.2.0/24']), '10.244.1.0/24');
+  assert.equal(choosePodCIDR(['10.244.0.0/24'], '10.244.0.0/16', 22), '10.244.4.0/22');
+  assert.equal(choosePodCIDR(['10.244.4.0/22'], '10.244.0.0/16', 24), '10.244.0.0/24');
+  assert.equal(choosePodCIDR(['10.244.0.0/22', '10.244.4.0/24']), '10.244.5.0/24');
+});

@@ -198,6 +198,21 @@ describe('StatefulSet Basics with the real kubectl', () => {
     assert.deepEqual(claims.map((r) => [r[0], r[1]]), [0, 1, 2, 3, 4].map((i) => [`www-web-${i}`, 'Bound']));
   });
 
+  test('events: the upstream SuccessfulCreate/SuccessfulDelete messages for claims and pods', async () => {
+    const ev = await k(c, 'get', 'events', '--field-selector', 'involvedObject.kind=StatefulSet,involvedObject.name=web', '-o', 'jsonpath={range .items[*]}{.type}|{.reason}|{.source.component}|{.message}{"\\n"}{end}');
+    const lines = new Set(ev.trim().split('\n'));
+    for (const want of [
+      'Normal|SuccessfulCreate|statefulset-controller|create Claim www-web-0 Pod web-0 in StatefulSet web success',
+      'Normal|SuccessfulCreate|statefulset-controller|create Pod web-0 in StatefulSet web successful',
+      'Normal|SuccessfulCreate|statefulset-controller|create Claim www-web-4 Pod web-4 in StatefulSet web success',
+      'Normal|SuccessfulCreate|statefulset-controller|create Pod web-4 in StatefulSet web successful',
+      'Normal|SuccessfulDelete|statefulset-controller|delete Pod web-4 in StatefulSet web successful',
+      'Normal|SuccessfulDelete|statefulset-controller|delete Pod web-3 in StatefulSet web successful',
+    ]) {
+      assert.ok(lines.has(want), `missing event ${want}\n${ev}`);
+    }
+  });
+
   test('an unready pod halts scale-up; the Waiting condition and event say why; Ready again resumes', async () => {
     assert.equal(await k(c, 'annotate', 'pod', 'web-2', 'sim.ordinal.dev/readiness=false', '--overwrite'), 'pod/web-2 annotated\n');
     await waitFor('web-2 not Ready', async () => (await getJson(c, 'sts', 'web')).status.readyReplicas === 2);

@@ -1,11 +1,12 @@
 // More of the upstream e2e StatefulSet scenarios (shared/spec/statefulset.md §6.1), driven with the
 // real kubectl: adopt/release (#2), no deadlock when a predecessor fails (#3), the scale subresource
-// (#13), minReadySeconds and availableReplicas (#21), .spec.ordinals.start (#29, #30, #32), and the
+// (#13), scale-down halting on unhealthy pods (#10), failed-pod replacement (#12), minReadySeconds and
+// availableReplicas (#21), .spec.ordinals.start (#29, #30, #32), and the
 // issue's level-triggered rule: kill -9 the server mid scale-up, restart, no duplicates.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from './harness.js';
-import { k, getJson, waitFor, waitSetReady, pods, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
+import { k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
 
 let c: Cluster;
 const SEL = 'app=nginx';
@@ -131,6 +132,73 @@ describe('upstream StatefulSet e2e scenarios with the real kubectl', () => {
     s = await getJson(c, 'sts', 'web');
     assert.equal(s.spec.ordinals, undefined);
     assert.equal(s.status.replicas, 2);
+  });
+
+  test('scale-down halts while the condemned pods are unhealthy, then deletes in reverse order (#10)', async () => {
+    for (const n of ['web-0', 'web-1']) await k(c, 'annotate', 'pod', n, 'sim.ordinal.dev/readiness=false', '--overwrite');
+    await waitFor('both unready', async () => ((await getJson(c, 'sts', 'web')).status.readyReplicas ?? 0) === 0);
+    const w = new PodWatch(c, SEL);
+    try {
+      await w.started();
+      await k(c, 'scale', 'sts', 'web', '--replicas=0');
+      await sleep(3000);
+      assert.deepEqual((await pods(c, SEL)).map((p) => [p.metadata.name, !!p.metadata.deletionTimestamp]), [['web-0', false], ['web-1', false]]);
+      // Restore web-1 first; web-0 is then the "first unhealthy" pod and may go even unready (§4.7),
+      // so it may be gone by the time it would be restored.
+      await k(c, 'annotate', 'pod', 'web-1', 'sim.ordinal.dev/readiness-');
+      const r0 = await c.kubectl(['annotate', 'pod', 'web-0', 'sim.ordinal.dev/readiness-']);
+      assert.ok(r0.code === 0 || /NotFound/.test(r0.stderr), r0.all);
+      await waitFor('no pods', async () => (await pods(c, SEL)).length === 0 && (await getJson(c, 'sts', 'web')).status.replicas === 0);
+      await sleep(300);
+      const ev = w.events();
+      const gone1 = indexOf(ev, (e) => e.type === 'DELETED' && e.name === 'web-1');
+      const term0 = indexOf(ev, (e) => e.name === 'web-0' && e.deleting);
+      assert.ok(gone1 >= 0 && term0 > gone1, `web-0 terminated before web-1 was gone\n${w.dump()}`);
+    } finally {
+      await w.stop();
+    }
+    await k(c, 'scale', 'sts', 'web', '--replicas=2');
+    await waitSetReady(c, 'web', SEL, ['web-0', 'web-1']);
+  });
+
+  test('recreates a pod the node rejected (Failed), until it can run (#12)', async () => {
+    const node = (await k(c, 'get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
+    await k(c, 'apply', '-f', c.file('hostport.yaml', `apiVersion: v1
+kind: Pod
+metadata:
+  name: hostport
+spec:
+  containers:
+  - name: c
+    image: registry.k8s.io/pause:3.10
+    ports:
+    - containerPort: 21017
+      hostPort: 21017
+`));
+    await k(c, 'wait', '--for=condition=Ready', 'pod/hostport', '--timeout=60s');
+    const w = new PodWatch(c, 'app=ss');
+    try {
+      await w.started();
+      // Pinned to the node (no scheduler), so the node agent rejects it: phase Failed, reason NodePorts.
+      const yaml = setYaml({ name: 'ss', app: 'ss', service: 'test', replicas: 1, claims: false })
+        .replace('    spec:\n      containers:', `    spec:\n      nodeName: ${node}\n      containers:`)
+        .replace('        - containerPort: 80\n', '        - containerPort: 21017\n          hostPort: 21017\n');
+      await k(c, 'apply', '-f', c.file('ss.yaml', yaml));
+      await waitFor('a Failed ss-0 deleted and re-created', async () => {
+        const ev = w.events();
+        const failed = indexOf(ev, (e) => e.name === 'ss-0' && e.phase === 'Failed');
+        const del = indexOf(ev, (e) => e.type === 'DELETED' && e.name === 'ss-0', failed);
+        return failed >= 0 && del > failed && indexOf(ev, (e) => e.type === 'ADDED' && e.name === 'ss-0', del) > del;
+      }, 30_000);
+      const firstUid = w.events()[0]!.uid;
+      await k(c, 'delete', 'pod', 'hostport');
+      const [p] = await waitSetReady(c, 'ss', 'app=ss', ['ss-0']);
+      assert.notEqual(p.metadata.uid, firstUid);
+      assert.equal(p.status.phase, 'Running');
+    } finally {
+      await w.stop();
+    }
+    await k(c, 'delete', 'sts', 'ss');
   });
 
   test('kill -9 mid scale-up, restart: the set converges with no duplicate pods or claims', async () => {

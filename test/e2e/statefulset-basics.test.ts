@@ -6,15 +6,26 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster, tableRows, type Cluster } from './harness.js';
+import { startCluster, tableRows, run, type Cluster } from './harness.js';
 import { k, getJson, waitFor, waitSetReady, pods, isReady, PodWatch, indexOf, creationOrder, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
 
 let c: Cluster;
+let dnsPort = '';
+
+/** The A records the cluster DNS gives for name (dig against 127.0.0.1 only). */
+async function resolve(name: string): Promise<string[]> {
+  const r = await run('dig', ['+short', '+time=2', '+tries=2', '-p', dnsPort, '@127.0.0.1', name, 'A']);
+  assert.equal(r.code, 0, r.all);
+  return r.stdout.trim().split('\n').filter(Boolean).sort();
+}
 const SEL = 'app=nginx';
 
 describe('StatefulSet Basics with the real kubectl', () => {
   before(async () => {
     c = await startCluster();
+    // The cluster DNS comes up alongside the API server; it says where it listens.
+    const m = await waitFor('the cluster DNS address', async () => /cluster DNS listening on 127\.0\.0\.1:(\d+)/.exec(c.logs()), 30_000);
+    dnsPort = m[1]!;
   });
   after(async () => {
     await c?.cleanup();
@@ -116,6 +127,18 @@ describe('StatefulSet Basics with the real kubectl', () => {
     }
   });
 
+  test('DNS: web-0.nginx and web-1.nginx resolve to the pod IPs; nginx to both', async () => {
+    const ps = await pods(c, SEL);
+    for (const p of ps) {
+      const name = `${p.metadata.name}.nginx.default.svc.cluster.local`;
+      assert.deepEqual(await waitFor(name, async () => {
+        const a = await resolve(name);
+        return a.length ? a : false;
+      }, 20_000), [p.status.podIP]);
+    }
+    assert.deepEqual(await resolve('nginx.default.svc.cluster.local'), ps.map((p) => p.status.podIP).sort());
+  });
+
   test('delete a pod: recreated with the same name and claim; data in its volume survives', async () => {
     const [web0] = await pods(c, SEL);
     const pvc = await getJson(c, 'pvc', 'www-web-0');
@@ -155,6 +178,11 @@ describe('StatefulSet Basics with the real kubectl', () => {
     for (const [i, p] of after.entries()) {
       assert.equal(p.spec.hostname, `web-${i}`);
       assert.notEqual(p.metadata.uid, before[i].metadata.uid);
+    }
+    // The DNS names stay; they now answer with the new pods' IPs.
+    for (const p of after) {
+      const name = `${p.metadata.name}.nginx.default.svc.cluster.local`;
+      await waitFor(`${name} → ${p.status.podIP}`, async () => (await resolve(name)).join() === p.status.podIP, 20_000);
     }
   });
 

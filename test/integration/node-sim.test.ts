@@ -147,6 +147,20 @@ test('pod logs through the API: plain, timestamps, tail; errors as upstream', as
   assert.equal(JSON.parse(prev.body).message, 'previous terminated container "nginx" in pod "web-0" not found');
 });
 
+test('logs follow=true streams new lines and ends when the container exits', async () => {
+  await client.create(R.pods, 'default', {
+    metadata: { name: 'talker', namespace: 'default' },
+    spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo first; sleep 1; echo second; sleep 0.5'] }] },
+  } as KubeObject);
+  await eventually('talker running', async () => (await getPod('talker')).status?.containerStatuses?.[0]?.state?.running);
+  const t0 = Date.now();
+  const r = await podLog('talker', 'follow=true');
+  assert.equal(r.code, 200);
+  assert.equal(r.body, 'first\nsecond\n');
+  assert.ok(Date.now() - t0 >= 500, 'the stream stayed open until the container ended');
+  await client.delete(R.pods, 'default', 'talker', { gracePeriodSeconds: 0 });
+});
+
 test('readiness follows the sim annotation; endpoints follow readiness', async () => {
   await client.create(R.services, 'default', { metadata: { name: 'nginx', namespace: 'default' }, spec: { selector: { app: 'nginx' }, ports: [{ name: 'web', port: 80 }] } } as KubeObject);
   const ready = async (want: boolean) => eventually(`web-0 ready=${want}`, async () => {

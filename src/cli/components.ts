@@ -3,6 +3,7 @@
 import type { Component, ClusterContext } from './cluster.js';
 import { HttpClient } from '../client/http.js';
 import type { Client } from '../client/types.js';
+import { SharedInformers } from '../client/shared-informers.js';
 import { R } from '../client/types.js';
 import { isApiError } from '../machinery/errors.js';
 
@@ -27,21 +28,49 @@ export function clientFor(ctx: ClusterContext): Client {
   return new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem });
 }
 
-/** A component that runs one controller over its own client; `run` returns what stops it. */
-function controller(name: string, run: (client: Client, ctx: ClusterContext) => { stop(): void }, extra: Partial<Component> = {}): Component {
+/**
+ * One client and one set of shared informers per cluster for every in-process controller,
+ * reference-counted so the last component to stop stops the informers.
+ */
+const sharedByCluster = new WeakMap<ClusterContext, { informers: SharedInformers; users: number }>();
+export function acquireInformers(ctx: ClusterContext): SharedInformers {
+  let s = sharedByCluster.get(ctx);
+  if (!s) {
+    s = { informers: new SharedInformers(clientFor(ctx), { onError: (e) => ctx.log(`informer: ${(e as Error).message}`) }), users: 0 };
+    sharedByCluster.set(ctx, s);
+  }
+  s.users++;
+  return s.informers;
+}
+export function releaseInformers(ctx: ClusterContext): void {
+  const s = sharedByCluster.get(ctx);
+  if (s && --s.users <= 0) {
+    s.informers.stop();
+    sharedByCluster.delete(ctx);
+  }
+}
+
+/** A component that runs one controller over the cluster's shared informers; `run` returns what stops it. */
+function controller(name: string, run: (client: Client, ctx: ClusterContext, informers: SharedInformers) => { stop(): void }, extra: Partial<Component> = {}): Component {
   return {
     name,
     ...extra,
     async start(ctx) {
-      const c = run(clientFor(ctx), ctx);
-      return { stop: () => c.stop() };
+      const informers = acquireInformers(ctx);
+      const c = run(informers.client, ctx, informers);
+      return {
+        stop: () => {
+          c.stop();
+          releaseInformers(ctx);
+        },
+      };
     },
   };
 }
 
-export const endpointsComponent = controller('endpoints-controller', (client, ctx) => startEndpointsController(client, { log: ctx.log }));
+export const endpointsComponent = controller('endpoints-controller', (client, ctx, informers) => startEndpointsController(client, { informers, log: ctx.log }));
 
-export const schedulerComponent = controller('scheduler', (client, ctx) => startScheduler(client, { log: ctx.log }));
+export const schedulerComponent = controller('scheduler', (client, ctx, informers) => startScheduler(client, { informers, log: ctx.log }));
 
 /**
  * The `kube-dns` Service users expect in kube-system (the tenth address of the service range,
@@ -75,28 +104,30 @@ export const dnsComponent: Component = {
     const server = new DnsServer({ host, port, log: ctx.log, upstreams: process.env.ORDINAL_DNS_UPSTREAMS !== undefined ? process.env.ORDINAL_DNS_UPSTREAMS.split(',').filter(Boolean) : undefined });
     await server.start();
     await ensureKubeDnsService(clientFor(ctx), ctx.log);
-    const feed = feedIndex(clientFor(ctx), server.index, (e) => ctx.log(`dns feed: ${(e as Error).message}`));
+    const shared = acquireInformers(ctx);
+    const feed = feedIndex(shared.client, server.index, undefined, shared);
     ctx.log(`cluster DNS listening on ${server.address.host}:${server.address.port} (udp+tcp)`);
     return {
       stop: async () => {
         feed.stop();
+        releaseInformers(ctx);
         await server.stop();
       },
     };
   },
 };
 
-export const gcComponent = controller('garbage-collector', (client, ctx) => startGarbageCollector(client, ctx.kinds, { log: ctx.log }), { garbageCollector: true });
+export const gcComponent = controller('garbage-collector', (client, ctx, informers) => startGarbageCollector(client, ctx.kinds, { informers, log: ctx.log }), { garbageCollector: true });
 
-export const volumesComponent = controller('volume-controller', (client, ctx) => startVolumeController(client, { volumeRoot: join(ctx.dataDir, 'volumes'), log: ctx.log }));
+export const volumesComponent = controller('volume-controller', (client, ctx, informers) => startVolumeController(client, { informers, volumeRoot: join(ctx.dataDir, 'volumes'), log: ctx.log }));
 
-export const replicaSetComponent = controller('replicaset-controller', (client, ctx) => startReplicaSetController(client, { log: ctx.log }));
+export const replicaSetComponent = controller('replicaset-controller', (client, ctx, informers) => startReplicaSetController(client, { informers, log: ctx.log }));
 
-export const deploymentComponent = controller('deployment-controller', (client, ctx) => startDeploymentController(client, { log: ctx.log }));
+export const deploymentComponent = controller('deployment-controller', (client, ctx, informers) => startDeploymentController(client, { informers, log: ctx.log }));
 
-export const serviceAccountsComponent = controller('serviceaccount-controller', (client, ctx) => startServiceAccountController(client, { caPem: ctx.caPem, log: ctx.log }));
+export const serviceAccountsComponent = controller('serviceaccount-controller', (client, ctx, informers) => startServiceAccountController(client, { informers, caPem: ctx.caPem, log: ctx.log }));
 
-export const nodeLifecycleComponent = controller('node-lifecycle-controller', (client, ctx) => startNodeLifecycleController(client, { log: ctx.log }));
+export const nodeLifecycleComponent = controller('node-lifecycle-controller', (client, ctx, informers) => startNodeLifecycleController(client, { log: ctx.log }));
 
 /** Everything `ordinal up` runs by default, in start order; `agent: false` = `--no-agent`. */
 export function defaultComponents(opts: { agent?: boolean } = {}): Component[] {

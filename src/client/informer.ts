@@ -45,8 +45,15 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   constructor(private readonly client: Client, readonly resource: ResourceRef, private readonly opts: InformerOptions = {}) {}
 
+  /** Registers handlers; a late registration first hears `add` for every object already cached. */
   addHandlers(h: InformerHandlers<T>): void {
     this.handlers.push(h);
+    if (this.cache.size > 0 && h.add) {
+      const existing = [...this.cache.values()];
+      queueMicrotask(() => {
+        for (const o of existing) if (this.cache.get(cacheKey(o)) === o) h.add!(o);
+      });
+    }
   }
 
   hasSynced(): boolean {

@@ -4,7 +4,7 @@ import type { Service, Namespace } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Client } from '../client/types.js';
 import { R } from '../client/types.js';
-import { Informer } from '../client/informer.js';
+import { SharedInformers } from '../client/shared-informers.js';
 import type { ClusterIndex } from './cluster-index.js';
 
 export interface DnsFeed {
@@ -12,10 +12,11 @@ export interface DnsFeed {
   stop(): void;
 }
 
-export function feedIndex(client: Client, index: ClusterIndex, onError?: (e: unknown) => void): DnsFeed {
-  const namespaces = new Informer(client, R.namespaces, { onError });
-  const services = new Informer(client, R.services, { onError });
-  const slices = new Informer(client, R.endpointslices, { onError });
+export function feedIndex(client: Client, index: ClusterIndex, onError?: (e: unknown) => void, shared?: SharedInformers): DnsFeed {
+  const informers = shared ?? new SharedInformers(client, { onError });
+  const namespaces = informers.informer(R.namespaces);
+  const services = informers.informer(R.services);
+  const slices = informers.informer(R.endpointslices);
   namespaces.addHandlers({
     add: (ns) => index.upsertNamespace(ns as Namespace),
     update: (_o, ns) => index.upsertNamespace(ns as Namespace),
@@ -36,6 +37,8 @@ export function feedIndex(client: Client, index: ClusterIndex, onError?: (e: unk
   const synced = Promise.all(all.map((i) => i.waitForSync())).then(() => index.markSynced());
   return {
     synced,
-    stop: () => all.forEach((i) => i.stop()),
+    stop: () => {
+      if (!shared) informers.stop();
+    },
   };
 }

@@ -8,7 +8,7 @@ import type { KubeObject } from '../machinery/object.js';
 import { isApiError } from '../machinery/errors.js';
 import type { Client } from '../client/types.js';
 import { R } from '../client/types.js';
-import { Informer } from '../client/informer.js';
+import { SharedInformers } from '../client/shared-informers.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { runWorkers } from '../client/worker.js';
 import { EventRecorder } from '../client/events.js';
@@ -26,12 +26,13 @@ const needsScheduling = (p: Pod) =>
   !p.spec?.nodeName && !p.metadata?.deletionTimestamp && (p.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler' &&
   p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
 
-export function startScheduler(client: Client, opts: { log?: (m: string) => void; retryMs?: number } = {}): Scheduler {
-  const pods = new Informer(client, R.pods);
-  const nodes = new Informer(client, R.nodes);
-  const pvcs = new Informer(client, R.persistentvolumeclaims);
-  const pvs = new Informer(client, R.persistentvolumes);
-  const classes = new Informer(client, R.storageclasses);
+export function startScheduler(client: Client, opts: { informers?: SharedInformers; log?: (m: string) => void; retryMs?: number } = {}): Scheduler {
+  const informers = opts.informers ?? new SharedInformers(client);
+  const pods = informers.informer(R.pods);
+  const nodes = informers.informer(R.nodes);
+  const pvcs = informers.informer(R.persistentvolumeclaims);
+  const pvs = informers.informer(R.persistentvolumes);
+  const classes = informers.informer(R.storageclasses);
   const queue = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 10_000 });
   const recorder = new EventRecorder(client, 'default-scheduler');
   const key = (p: KubeObject) => `${p.metadata.namespace}/${p.metadata.name}`;
@@ -145,6 +146,7 @@ export function startScheduler(client: Client, opts: { log?: (m: string) => void
   return {
     synced,
     stop: () => {
+      if (!opts.informers) informers.stop();
       workers?.stop();
       queue.shutDown();
       for (const i of all) i.stop();

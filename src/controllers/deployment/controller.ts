@@ -6,7 +6,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { isApiError } from '../../machinery/errors.js';
 import type { Client } from '../../client/types.js';
 import { R } from '../../client/types.js';
-import { Informer } from '../../client/informer.js';
+import { SharedInformers } from '../../client/shared-informers.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import { runWorkers } from '../../client/worker.js';
 import { EventRecorder } from '../../client/events.js';
@@ -14,10 +14,11 @@ import { reconcileDeployment, adoptable } from './reconcile.js';
 
 const as = <T>(o: KubeObject) => o as unknown as T;
 
-export function startDeploymentController(client: Client, opts: { log?: (m: string) => void } = {}): { synced: Promise<void>; stop(): void } {
-  const deployments = new Informer(client, R.deployments);
-  const sets = new Informer(client, R.replicasets);
-  const pods = new Informer(client, R.pods);
+export function startDeploymentController(client: Client, opts: { informers?: SharedInformers; log?: (m: string) => void } = {}): { synced: Promise<void>; stop(): void } {
+  const informers = opts.informers ?? new SharedInformers(client);
+  const deployments = informers.informer(R.deployments);
+  const sets = informers.informer(R.replicasets);
+  const pods = informers.informer(R.pods);
   const queue = new WorkQueue();
   const recorder = new EventRecorder(client, 'deployment-controller');
   const key = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
@@ -75,5 +76,5 @@ export function startDeploymentController(client: Client, opts: { log?: (m: stri
   for (const i of all) i.start();
   let workers: { stop(): void } | undefined;
   const synced = Promise.all(all.map((i) => i.waitForSync())).then(() => { workers = runWorkers(queue, sync, { name: 'deployment', log: opts.log }); });
-  return { synced, stop: () => { workers?.stop(); queue.shutDown(); for (const i of all) i.stop(); } };
+  return { synced, stop: () => { if (!opts.informers) informers.stop(); workers?.stop(); queue.shutDown(); for (const i of all) i.stop(); } };
 }

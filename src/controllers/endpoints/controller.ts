@@ -7,7 +7,7 @@ import { isApiError } from '../../machinery/errors.js';
 import { selectorFromSet } from '../../machinery/labels.js';
 import type { Client } from '../../client/types.js';
 import { R } from '../../client/types.js';
-import { Informer } from '../../client/informer.js';
+import { SharedInformers } from '../../client/shared-informers.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import { runWorkers } from '../../client/worker.js';
 import { reconcileEndpoints, SERVICE_NAME_LABEL, type EndpointsAction } from './reconcile.js';
@@ -19,12 +19,13 @@ export interface Controller {
   stop(): void;
 }
 
-export function startEndpointsController(client: Client, opts: { workers?: number; log?: (m: string) => void } = {}): Controller {
-  const services = new Informer(client, R.services);
-  const pods = new Informer(client, R.pods);
-  const endpoints = new Informer(client, R.endpoints);
-  const slices = new Informer(client, R.endpointslices);
-  const nodes = new Informer(client, R.nodes);
+export function startEndpointsController(client: Client, opts: { informers?: SharedInformers; workers?: number; log?: (m: string) => void } = {}): Controller {
+  const informers = opts.informers ?? new SharedInformers(client);
+  const services = informers.informer(R.services);
+  const pods = informers.informer(R.pods);
+  const endpoints = informers.informer(R.endpoints);
+  const slices = informers.informer(R.endpointslices);
+  const nodes = informers.informer(R.nodes);
   const queue = new WorkQueue();
   const key = (ns: string | undefined, name: string | undefined) => `${ns ?? 'default'}/${name ?? ''}`;
 
@@ -90,6 +91,7 @@ export function startEndpointsController(client: Client, opts: { workers?: numbe
   return {
     synced,
     stop: () => {
+      if (!opts.informers) informers.stop();
       workers?.stop();
       queue.shutDown();
       for (const i of all) i.stop();

@@ -4,7 +4,7 @@ import type { KubeObject, OwnerReference } from '../../machinery/object.js';
 import { isApiError } from '../../machinery/errors.js';
 import type { KindDefinition } from '../../api/kind.js';
 import type { Client, ResourceRef } from '../../client/types.js';
-import { Informer } from '../../client/informer.js';
+import { SharedInformers } from '../../client/shared-informers.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import { runWorkers } from '../../client/worker.js';
 import { decideDependent, decideOwner, type GcAction } from './reconcile.js';
@@ -17,7 +17,8 @@ export interface GarbageCollector {
 }
 
 /** Kinds the collector follows: every served kind except events (which nothing owns). */
-export function startGarbageCollector(client: Client, kinds: KindDefinition[], opts: { log?: (m: string) => void } = {}): GarbageCollector {
+export function startGarbageCollector(client: Client, kinds: KindDefinition[], opts: { informers?: SharedInformers; log?: (m: string) => void } = {}): GarbageCollector {
+  const informers = opts.informers ?? new SharedInformers(client);
   const followed = kinds.filter((k) => !k.storedAs && k.kind !== 'Event');
   const byUid = new Map<string, Entry>();
   const dependentsOf = new Map<string, Set<string>>(); // owner uid → dependent uids
@@ -44,9 +45,9 @@ export function startGarbageCollector(client: Client, kinds: KindDefinition[], o
     byUid.delete(uid);
   };
 
-  const informers = followed.map((k) => {
+  const followers = followed.map((k) => {
     const ref: ResourceRef = { group: k.group, version: k.version, resource: k.plural };
-    const inf = new Informer(client, ref);
+    const inf = informers.informer(ref);
     const touched = (o: KubeObject) => {
       index(o, ref, k.namespaced);
       if (o.metadata.uid) queue.add(o.metadata.uid);
@@ -104,18 +105,19 @@ export function startGarbageCollector(client: Client, kinds: KindDefinition[], o
     for (const a of actions) await apply(a);
   }
 
-  for (const i of informers) i.start();
+  for (const i of followers) i.start();
   let workers: { stop(): void } | undefined;
-  const synced = Promise.all(informers.map((i) => i.waitForSync())).then(() => {
+  const synced = Promise.all(followers.map((i) => i.waitForSync())).then(() => {
     for (const uid of byUid.keys()) queue.add(uid);
     workers = runWorkers(queue, sync, { name: 'gc', log: opts.log });
   });
   return {
     synced,
     stop: () => {
+      if (!opts.informers) informers.stop();
       workers?.stop();
       queue.shutDown();
-      for (const i of informers) i.stop();
+      for (const i of followers) i.stop();
     },
   };
 }

@@ -6,7 +6,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { isApiError } from '../../machinery/errors.js';
 import type { Client } from '../../client/types.js';
 import { R } from '../../client/types.js';
-import { Informer } from '../../client/informer.js';
+import { SharedInformers } from '../../client/shared-informers.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import { runWorkers } from '../../client/worker.js';
 import { EventRecorder } from '../../client/events.js';
@@ -14,9 +14,10 @@ import { reconcileReplicaSet } from './reconcile.js';
 
 const as = <T>(o: KubeObject) => o as unknown as T;
 
-export function startReplicaSetController(client: Client, opts: { log?: (m: string) => void } = {}): { synced: Promise<void>; stop(): void } {
-  const sets = new Informer(client, R.replicasets);
-  const pods = new Informer(client, R.pods);
+export function startReplicaSetController(client: Client, opts: { informers?: SharedInformers; log?: (m: string) => void } = {}): { synced: Promise<void>; stop(): void } {
+  const informers = opts.informers ?? new SharedInformers(client);
+  const sets = informers.informer(R.replicasets);
+  const pods = informers.informer(R.pods);
   const queue = new WorkQueue();
   const recorder = new EventRecorder(client, 'replicaset-controller');
   const key = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
@@ -72,5 +73,5 @@ export function startReplicaSetController(client: Client, opts: { log?: (m: stri
   const synced = Promise.all([sets.waitForSync(), pods.waitForSync()]).then(() => {
     workers = runWorkers(queue, sync, { name: 'replicaset', log: opts.log });
   });
-  return { synced, stop: () => { workers?.stop(); queue.shutDown(); sets.stop(); pods.stop(); } };
+  return { synced, stop: () => { if (!opts.informers) informers.stop(); workers?.stop(); queue.shutDown(); sets.stop(); pods.stop(); } };
 }

@@ -5,7 +5,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { isApiError } from '../../machinery/errors.js';
 import type { Client } from '../../client/types.js';
 import { R } from '../../client/types.js';
-import { Informer } from '../../client/informer.js';
+import { SharedInformers } from '../../client/shared-informers.js';
 import { WorkQueue } from '../../client/workqueue.js';
 
 /** What a namespace should contain that it lacks — pure. */
@@ -18,10 +18,11 @@ export function missingDefaults(namespace: KubeObject, hasServiceAccount: boolea
   return out;
 }
 
-export function startServiceAccountController(client: Client, opts: { caPem?: string; log?: (m: string) => void } = {}): { synced: Promise<void>; stop(): void } {
-  const namespaces = new Informer(client, R.namespaces);
-  const accounts = new Informer(client, R.serviceaccounts, { fieldSelector: 'metadata.name=default' });
-  const configmaps = new Informer(client, R.configmaps, { fieldSelector: 'metadata.name=kube-root-ca.crt' });
+export function startServiceAccountController(client: Client, opts: { informers?: SharedInformers; caPem?: string; log?: (m: string) => void } = {}): { synced: Promise<void>; stop(): void } {
+  const informers = opts.informers ?? new SharedInformers(client);
+  const namespaces = informers.informer(R.namespaces);
+  const accounts = informers.informer(R.serviceaccounts, { fieldSelector: 'metadata.name=default' });
+  const configmaps = informers.informer(R.configmaps, { fieldSelector: 'metadata.name=kube-root-ca.crt' });
   const queue = new WorkQueue();
   namespaces.addHandlers({ add: (n) => queue.add(n.metadata.name!), update: (_o, n) => queue.add(n.metadata.name!) });
   accounts.addHandlers({ delete: (s) => queue.add(s.metadata.namespace!) });
@@ -53,5 +54,5 @@ export function startServiceAccountController(client: Client, opts: { caPem?: st
   const all = [namespaces, accounts, configmaps];
   for (const i of all) i.start();
   const synced = Promise.all(all.map((i) => i.waitForSync())).then(() => void worker());
-  return { synced, stop: () => { stopped = true; queue.shutDown(); for (const i of all) i.stop(); } };
+  return { synced, stop: () => { if (!opts.informers) informers.stop(); stopped = true; queue.shutDown(); for (const i of all) i.stop(); } };
 }

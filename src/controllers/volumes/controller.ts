@@ -9,7 +9,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { isApiError } from '../../machinery/errors.js';
 import type { Client } from '../../client/types.js';
 import { R } from '../../client/types.js';
-import { Informer } from '../../client/informer.js';
+import { SharedInformers } from '../../client/shared-informers.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import { runWorkers } from '../../client/worker.js';
 import { reconcileVolumes, PROVISIONER, DEFAULT_CLASS_ANNOTATION, type VolumeAction } from './reconcile.js';
@@ -26,12 +26,13 @@ export const DEFAULT_STORAGE_CLASS = {
   allowVolumeExpansion: true,
 };
 
-export function startVolumeController(client: Client, opts: { volumeRoot: string; log?: (m: string) => void }): { synced: Promise<void>; stop(): void } {
+export function startVolumeController(client: Client, opts: { informers?: SharedInformers; volumeRoot: string; log?: (m: string) => void }): { synced: Promise<void>; stop(): void } {
+  const informers = opts.informers ?? new SharedInformers(client);
   const root = resolve(opts.volumeRoot);
-  const pvcs = new Informer(client, R.persistentvolumeclaims);
-  const pvs = new Informer(client, R.persistentvolumes);
-  const classes = new Informer(client, R.storageclasses);
-  const pods = new Informer(client, R.pods);
+  const pvcs = informers.informer(R.persistentvolumeclaims);
+  const pvs = informers.informer(R.persistentvolumes);
+  const classes = informers.informer(R.storageclasses);
+  const pods = informers.informer(R.pods);
   // One global key: a conflict on any claim retries the pass soon, never minutes later.
   const queue = new WorkQueue({ baseDelayMs: 20, maxDelayMs: 500 });
   const KEY = 'all'; // one global pass: binding decisions look across every claim and volume
@@ -105,6 +106,7 @@ export function startVolumeController(client: Client, opts: { volumeRoot: string
   return {
     synced,
     stop: () => {
+      if (!opts.informers) informers.stop();
       workers?.stop();
       queue.shutDown();
       for (const i of all) i.stop();

@@ -1,0 +1,48 @@
+// One informer per (resource, namespace, selectors) for every controller in a process, as
+// upstream's SharedInformerFactory: one watch and one cache per resource instead of one per
+// controller. Views hand out the informer's reads and handler registration; stopping a view does
+// nothing — the factory stops them all.
+import type { KubeObject } from '../machinery/object.js';
+import type { Client, ResourceRef } from './types.js';
+import { Informer, type InformerOptions } from './informer.js';
+
+export type SharedInformer<T extends KubeObject = KubeObject> = Pick<Informer<T>, 'addHandlers' | 'start' | 'get' | 'list' | 'waitForSync' | 'hasSynced' | 'resource'> & {
+  /** No-op for a shared informer (the factory owns its lifetime). */
+  stop(): void;
+};
+
+export class SharedInformers {
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+
+  constructor(readonly client: Client, private readonly defaults: Pick<InformerOptions, 'onError' | 'pageSize'> = {}) {}
+
+  informer<T extends KubeObject = KubeObject>(ref: ResourceRef, opts: Pick<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector'> = {}): SharedInformer<T> {
+    const key = JSON.stringify([ref.group, ref.version, ref.resource, opts.namespace ?? '', opts.labelSelector ?? '', opts.fieldSelector ?? '']);
+    let inf = this.informers.get(key);
+    if (!inf) {
+      inf = new Informer<KubeObject>(this.client, ref, { ...this.defaults, ...opts });
+      this.informers.set(key, inf);
+    }
+    const shared = inf as unknown as Informer<T>;
+    return {
+      resource: shared.resource,
+      addHandlers: (h) => shared.addHandlers(h),
+      start: () => shared.start(),
+      stop: () => undefined,
+      get: (ns, name) => shared.get(ns, name),
+      list: (ns) => shared.list(ns),
+      waitForSync: () => shared.waitForSync(),
+      hasSynced: () => shared.hasSynced(),
+    };
+  }
+
+  /** Number of distinct informers (for tests and metrics). */
+  get size(): number {
+    return this.informers.size;
+  }
+
+  stop(): void {
+    for (const i of this.informers.values()) i.stop();
+    this.informers.clear();
+  }
+}

@@ -1,7 +1,7 @@
 // StatefulSet updates with the real kubectl: the tutorial's rolling update, staging/canary/phased
 // rollout with a partition and OnDelete (shared/spec/statefulset.md §6.2 steps 12–15), the upstream
-// e2e "rolling updates and roll backs" / "canary updates and phased rolling updates" / "legacy
-// replacement when the update strategy is OnDelete" (§6.1 #5, #6, #9), `kubectl rollout
+// e2e "rolling updates and roll backs" / "canary updates and phased rolling updates" (also with a
+// finalizer-held pod-0) / "legacy replacement when the update strategy is OnDelete" (§6.1 #5–#7, #9), `kubectl rollout
 // status|history|undo`, and Ordinal's opt-in recovery of a rollout stuck on a broken template.
 // One cluster; the tests run in order on one 3-replica set (no claims: updates do not touch them).
 import { describe, test, before, after } from 'node:test';
@@ -238,5 +238,34 @@ describe('StatefulSet updates with the real kubectl', () => {
     assert.notEqual(ps[2].metadata.uid, broken.metadata.uid);
     assert.deepEqual([ps[0].metadata.uid, ps[1].metadata.uid], [before[0].metadata.uid, before[1].metadata.uid]);
     assert.ok(!(done.set.status.conditions ?? []).some((x: any) => x.type === 'Waiting'));
+  });
+
+  test('partition 1 and a pod-0 held by a finalizer: it comes back at the old revision once released (#7)', async () => {
+    const s0 = await set();
+    const oldRev = s0.status.currentRevision;
+    const oldImage = s0.spec.template.spec.containers[0].image;
+    await k(c, 'patch', 'statefulset', 'web', '-p', '{"spec":{"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"partition":1}}}}');
+    await k(c, 'patch', 'pod', 'web-0', '--type=merge', '-p', '{"metadata":{"finalizers":["e2e.ordinal.dev/hold"]}}');
+    await k(c, 'patch', 'statefulset', 'web', '--type=json', `-p=${IMAGE_PATCH(IMG('0.24'))}`);
+    const s = await waitFor('updatedReplicas 2, ready 3', async () => {
+      const x = await set();
+      return x.status.observedGeneration === x.metadata.generation && x.status.updatedReplicas === 2 && x.status.readyReplicas === 3 && x.status.replicas === 3 ? x : false;
+    }, 60_000);
+    const newRev = s.status.updateRevision;
+    let ps = await waitSetReady(c, 'web', SEL, NAMES);
+    assert.deepEqual(imageAndRev(ps), [[oldImage, oldRev], [IMG('0.24'), newRev], [IMG('0.24'), newRev]]);
+    const old0 = ps[0].metadata.uid;
+    await k(c, 'delete', 'pod', 'web-0', '--wait=false');
+    await waitFor('readyReplicas 2 while web-0 is held', async () => (await set()).status.readyReplicas === 2);
+    const held = await getJson(c, 'pod', 'web-0');
+    assert.equal(held.metadata.uid, old0);
+    assert.ok(held.metadata.deletionTimestamp, 'web-0 is not terminating');
+    await k(c, 'patch', 'pod', 'web-0', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
+    ps = await waitFor('web-0 re-created', async () => {
+      const x = await waitSetReady(c, 'web', SEL, NAMES);
+      return x[0].metadata.uid !== old0 ? x : false;
+    });
+    // Below the partition: re-created from the current (old) revision.
+    assert.deepEqual(imageAndRev(ps), [[oldImage, oldRev], [IMG('0.24'), newRev], [IMG('0.24'), newRev]]);
   });
 });

@@ -24,8 +24,14 @@ import { startServiceAccountController } from '../controllers/serviceaccounts/co
 import { startNodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
 import { nodeAgentComponent } from './agent.js';
 
+/**
+ * The client in-process components use: the API server's handler called directly (same
+ * admission, validation and watch semantics as over HTTPS, without TLS and JSON framing).
+ * ORDINAL_COMPONENTS_OVER_HTTPS=1 sends them over the wire instead, as a remote agent would.
+ */
 export function clientFor(ctx: ClusterContext): Client {
-  return new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem });
+  if (process.env.ORDINAL_COMPONENTS_OVER_HTTPS === '1') return new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem });
+  return ctx.inProcessClient();
 }
 
 /**

@@ -77,27 +77,35 @@ export async function run(args: string[]): Promise<number> {
   opts.components ??= defaultComponents({ agent: !noAgent });
   const t0 = Date.now();
   opts.onApiReady = (i) => log(`API server listening on ${i.url} (storage ${i.storage}, data dir ${opts.dataDir}), ready in ${Date.now() - t0} ms`);
+  // Signals are handled from the start: a SIGTERM while components are still starting waits for
+  // start-up to finish (or fail) and then stops cleanly, instead of killing the process.
+  let signalled: string | undefined;
+  let onSignal: (sig: string) => void = (sig) => {
+    signalled ??= sig;
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   let cluster;
   try {
     cluster = await startCluster(opts);
   } catch (e) {
     log(`ordinal up: ${(e as Error).message}`);
-    return 1;
+    return signalled ? 0 : 1;
   }
+  const started = cluster;
   if (opts.components.length) log(`${opts.components.length} components started in ${Date.now() - t0} ms`);
-  process.stderr.write(`\nThe cluster is up. Use it with:\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  kubectl get namespaces\nor:\n  bin/ordinal kubectl${opts.dataDir !== defaultProcessDir() ? ` --data-dir ${opts.dataDir}` : ''} get namespaces\n\n`);
+  if (!signalled) process.stderr.write(`\nThe cluster is up. Use it with:\n  export KUBECONFIG=${started.kubeconfigPath}\n  kubectl get namespaces\nor:\n  bin/ordinal kubectl${opts.dataDir !== defaultProcessDir() ? ` --data-dir ${opts.dataDir}` : ''} get namespaces\n\n`);
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const onSignal = (sig: string) => {
+    onSignal = (sig: string) => {
       if (stopping) return;
       stopping = true;
       log(`${sig}: shutting down`);
       const force = setTimeout(() => { log('shutdown timed out'); resolve(1); }, 10_000);
       force.unref();
-      cluster.stop().then(() => { clearTimeout(force); log('stopped'); resolve(0); }, (e) => { log(`shutdown failed: ${(e as Error).message}`); resolve(1); });
+      started.stop().then(() => { clearTimeout(force); log('stopped'); resolve(0); }, (e) => { log(`shutdown failed: ${(e as Error).message}`); resolve(1); });
     };
-    process.on('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    if (signalled) onSignal(signalled);
   });
 }
 

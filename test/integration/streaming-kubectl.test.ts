@@ -28,7 +28,12 @@ let dir: string;
 let cluster: Cluster;
 let client: HttpClient;
 const agent = nodeAgentComponent({ nodeName: 'node-s', nodeIP: '127.0.0.1', syncMs: 200, crashBackoffMs: { initial: 300, max: 600 }, probeSecondMs: 100, leaseRenewMs: 500, statusUpdateMs: 1000 });
-/** The wiring the agent component needs: one line registering the agent's runtime as this node's streamer. */
+/**
+ * The wiring the agent component needs: one line registering the agent's runtime as this node's
+ * streamer. The registry installs its handlers when first asked; doing that before the agent starts
+ * puts them ahead of the agent's own pods/log handler, so this file tests the streaming code.
+ */
+const installStreaming: Component = { name: 'streaming-install', async start(ctx) { streamingFor(ctx); return { stop() {} }; } };
 const streaming: Component = {
   name: 'streaming',
   async start(ctx) {
@@ -83,7 +88,7 @@ function rawGet(path: string): Promise<{ code: number; body: string }> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-streaming-'));
-  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'memory', log: () => {}, components: [schedulerComponent, agent, streaming] });
+  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'memory', log: () => {}, components: [installStreaming, schedulerComponent, agent, streaming] });
   client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
   await createPod('web-0', [{ name: 'nginx', args: ['echo line one; echo line two; echo line three; sleep infinity'] }]);
   await createPod('multi', [{ name: 'a', args: ['echo from a; sleep infinity'] }, { name: 'b', args: ['echo from b; sleep infinity'] }]);

@@ -62,7 +62,13 @@ export class RuntimeStreamer implements PodStreamer {
 
   async logs(pod: PodRef, container: string, opts: LogOptions, out: Writable, signal: AbortSignal): Promise<void> {
     const loc = await this.container(pod, container);
-    const path = opts.previous ? loc.previousLogPath : loc.logPath;
+    let path = loc.logPath;
+    if (opts.previous) {
+      // Upstream's "previous" is lastState.terminated: the newest instance when it has exited
+      // (waiting to restart), else the one before the running instance.
+      const st = await this.runtime.containerStatus(loc.containerId);
+      path = (st?.state === 'CONTAINER_EXITED' ? loc.logPath : loc.previousLogPath) ?? '';
+    }
     if (!path) throw new StreamError(400, `previous terminated container ${JSON.stringify(container)} in pod ${JSON.stringify(pod.name)} not found`);
     const fmt = new LogFormatter(opts);
     let fh: FileHandle | undefined;

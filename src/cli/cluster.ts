@@ -1,7 +1,7 @@
 // startCluster: the whole cluster in-process — storage, the HTTPS API server, the initial
 // namespaces, the kubeconfig, and whatever components (controllers, scheduler, node agent, DNS)
 // are registered. `ordinal up` and the integration tests both use it.
-import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, writeFileSync, chmodSync, openSync, closeSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KindDefinition } from '../api/kind.js';
 import { kinds as registryKinds } from '../api/registry.js';
@@ -170,15 +170,48 @@ async function ensureInitialObjects(handler: ResourceHandler, kinds: KindDefinit
   }
 }
 
+/**
+ * One cluster process per data dir: two servers on one SQLite file would each keep their own
+ * revision counter. A lock file holds the owner's pid; a stale one (dead pid) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = join(dataDir, 'ordinal.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => { try { if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file); } catch { /* gone */ } };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      let alive = false;
+      if (Number.isInteger(pid) && pid > 0) {
+        try { process.kill(pid, 0); alive = true; } catch (err) { alive = (err as NodeJS.ErrnoException).code === 'EPERM'; }
+      }
+      if (alive) throw new Error(`another ordinal (pid ${pid}) is running on data dir ${dataDir}`);
+      try { unlinkSync(file); } catch { /* raced */ }
+    }
+  }
+  throw new Error(`could not lock data dir ${dataDir}`);
+}
+
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
   const kinds = opts.kinds ?? registryKinds;
   const comps = opts.components ?? components;
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const { host, port } = parseHostPort(opts.listen ?? '127.0.0.1:6443', 6443);
-  const tls = await loadOrCreateTls(opts.dataDir, [host]);
-  const token = loadOrCreateToken(opts.dataDir);
-  const store = await openStore(opts);
+  const unlock = lockDataDir(opts.dataDir);
+  let tls, token, store: Store;
+  try {
+    tls = await loadOrCreateTls(opts.dataDir, [host]);
+    token = loadOrCreateToken(opts.dataDir);
+    store = await openStore(opts);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   let compactor: Compactor | undefined;
   if (store.kind !== 'memory') compactor = startCompactor(store, { onError: (e) => log(`compaction failed: ${(e as Error).message}`) });
   let ready = false;
@@ -217,7 +250,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     addr = await api.listen(host, port);
   } catch (e) {
     compactor?.stop();
+    await api.handler.close();
     await store.close();
+    unlock();
     throw e;
   }
   const urlHost = addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address.includes(':') ? `[${addr.address}]` : addr.address;
@@ -234,6 +269,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     await api.handler.close();
     compactor?.stop();
     await store.close();
+    unlock();
   })());
   try {
     await api.handler.primeCaches();

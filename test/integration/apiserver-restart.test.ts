@@ -93,3 +93,19 @@ test('`ordinal up --help` and bad flags', async () => {
   assert.equal(bad.code, 2);
   assert.match(bad.out, /--storage must be sqlite, etcd or memory/);
 });
+
+test('a second cluster on the same data dir is refused while the first runs', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ordinal-lock-'));
+  try {
+    const a = await startTestCluster({ storage: 'sqlite', dataDir });
+    try {
+      await assert.rejects(startTestCluster({ storage: 'sqlite', dataDir }), /another ordinal \(pid \d+\) is running on data dir/);
+    } finally {
+      await a.stop();
+    }
+    const b = await startTestCluster({ storage: 'sqlite', dataDir });
+    await b.stop();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,8 @@
 // StatefulSet lifecycle with the real kubectl: Parallel pod management (tutorial step 21, upstream
 // e2e "Burst scaling should run to completion even with unhealthy pods", §6.1 #11), orphaning
 // delete and re-adoption, cascading delete, and persistentVolumeClaimRetentionPolicy (§6.1 #22, #23;
-// Retain keeps claims). One cluster; each test uses its own set and app label.
+// Retain keeps claims; #24 a claim another controller owns is left alone; #26 after adopting an
+// orphan). One cluster; each test uses its own set and app label.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -173,5 +174,49 @@ describe('StatefulSet lifecycle with the real kubectl', () => {
     assert.deepEqual(await claims(sel), ['www-keep-0', 'www-keep-1']);
     const rows = tableRows(await k(c, 'get', 'pvc', '-l', sel)).slice(1);
     assert.deepEqual(rows.map((r) => [r[0], r[1]]), [['www-keep-0', 'Bound'], ['www-keep-1', 'Bound']]);
+  });
+
+  test('whenScaled=Delete after adopting an orphaned pod: scale to 1 leaves only claim 0 (#26)', async () => {
+    const sel = 'app=adopt';
+    const manifest = c.file('adopt.yaml', `${SERVICE('adopt', 'adopt')}---\n${setYaml({
+      name: 'adopt', app: 'adopt', service: 'adopt', replicas: 3, retention: { whenDeleted: 'Retain', whenScaled: 'Delete' },
+    })}`);
+    await k(c, 'apply', '-f', manifest);
+    await waitSetReady(c, 'adopt', sel, ['adopt-0', 'adopt-1', 'adopt-2']);
+    await k(c, 'patch', 'pod', 'adopt-2', '--type=json', '-p', '[{"op":"remove","path":"/metadata/ownerReferences"}]');
+    await k(c, 'scale', 'sts', 'adopt', '--replicas=1');
+    await waitSetReady(c, 'adopt', sel, ['adopt-0'], 90_000);
+    await waitFor('only www-adopt-0 left', async () => (await claims(sel)).join() === 'www-adopt-0');
+    await k(c, 'delete', 'sts', 'adopt');
+    await waitFor('the pods to go', async () => (await pods(c, sel)).length === 0);
+    assert.deepEqual(await claims(sel), ['www-adopt-0']);
+  });
+
+  test('whenScaled=Delete leaves a claim another controller owns (#24)', async () => {
+    const sel = 'app=foreign';
+    const yaml = (whenScaled: 'Retain' | 'Delete', replicas: number) => `${SERVICE('foreign', 'foreign')}---\n${setYaml({
+      name: 'foreign', app: 'foreign', service: 'foreign', replicas, retention: { whenDeleted: 'Retain', whenScaled },
+    })}`;
+    await k(c, 'apply', '-f', c.file('foreign.yaml', yaml('Retain', 3)));
+    await waitSetReady(c, 'foreign', sel, ['foreign-0', 'foreign-1', 'foreign-2']);
+    await k(c, 'create', 'configmap', 'owner');
+    const cm = await getJson(c, 'configmap', 'owner');
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: cm.metadata.uid, controller: true };
+    await k(c, 'patch', 'pvc', 'www-foreign-1', '--type=merge', '-p', JSON.stringify({ metadata: { ownerReferences: [ref] } }));
+    await k(c, 'apply', '-f', c.file('foreign0.yaml', yaml('Delete', 0)));
+    await waitFor('no pods', async () => (await pods(c, sel)).length === 0 && (await getJson(c, 'sts', 'foreign')).status.replicas === 0, 90_000);
+    await waitFor('claims 0 and 2 deleted', async () => (await claims(sel)).join() === 'www-foreign-1');
+    await sleep(1000);
+    assert.deepEqual(await claims(sel), ['www-foreign-1']);
+    const pvc1 = await getJson(c, 'pvc', 'www-foreign-1');
+    assert.deepEqual(pvc1.metadata.ownerReferences, [ref]);
+    // The foreign reference removed: scaling to 2 gives claims 0 and 1; scaling to 1 deletes claim 1.
+    await k(c, 'patch', 'pvc', 'www-foreign-1', '--type=json', '-p', '[{"op":"remove","path":"/metadata/ownerReferences"}]');
+    await k(c, 'scale', 'sts', 'foreign', '--replicas=2');
+    await waitSetReady(c, 'foreign', sel, ['foreign-0', 'foreign-1']);
+    assert.deepEqual(await claims(sel), ['www-foreign-0', 'www-foreign-1']);
+    await k(c, 'scale', 'sts', 'foreign', '--replicas=1');
+    await waitSetReady(c, 'foreign', sel, ['foreign-0']);
+    await waitFor('claim 1 deleted', async () => (await claims(sel)).join() === 'www-foreign-0');
   });
 });

@@ -183,6 +183,16 @@ export class PodWorker {
     }
     await this.writeStatus(pod);
     if (this.rejected) return;
+    // activeDeadlineSeconds: the pod fails once it has been active that long (Jobs rely on it).
+    const deadline = pod.spec?.activeDeadlineSeconds;
+    const started = pod.status?.startTime ?? this.lastWritten?.startTime;
+    if (deadline !== undefined && started && this.ctx.now() - Date.parse(started) >= deadline * 1000) {
+      this.rejected = { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' };
+      this.event('Normal', 'DeadlineExceeded', this.rejected.message);
+      await this.killPod(pod.spec?.terminationGracePeriodSeconds ?? 30, false, pod);
+      await this.writeStatus(pod);
+      return;
+    }
 
     // Volumes before the sandbox (upstream WaitForAttachAndMount).
     // Set up once; configMap/secret/downwardAPI content is refreshed every minute (as the kubelet's periodic sync).
@@ -266,6 +276,7 @@ export class PodWorker {
    * re-synced on the agent's timer.
    */
   private isSettled(pod: Pod): boolean {
+    if (pod.spec?.activeDeadlineSeconds !== undefined) return false; // the deadline needs the timer
     const policy = pod.spec?.restartPolicy ?? 'Always';
     const views = this.views(pod, this.main, pod.spec?.containers ?? []);
     return (pod.spec?.containers ?? []).every((c) => {
@@ -470,6 +481,19 @@ export class PodWorker {
     }
     this.event('Normal', 'Started', `Started container ${c.name}`);
     rec.current = await rt.containerStatus(id);
+    // postStart (exec): a failure kills the container, which then restarts per the policy.
+    const post = c.lifecycle?.postStart?.exec?.command;
+    if (post && rec.current?.state === 'CONTAINER_RUNNING') {
+      const r = await rt.execSync(id, post, 30).catch((e: Error) => ({ exitCode: 1, stdout: Buffer.alloc(0), stderr: Buffer.from(e.message) }));
+      if (r.exitCode !== 0) {
+        const out = (r.stderr.toString() || r.stdout.toString()).trim();
+        this.event('Warning', 'FailedPostStartHook', `PostStartHook failed: command '${post.join(' ')}' exited with ${r.exitCode}: ${out}`);
+        this.event('Normal', 'Killing', `FailedPostStartHook`);
+        await rt.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+        rec.current = await rt.containerStatus(id);
+        return;
+      }
+    }
     if (rec.current?.state === 'CONTAINER_RUNNING') this.watchProbes(pod, c, rec);
   }
 

@@ -180,7 +180,10 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
   const byName = <T extends { name: string }>(xs: T[]) => [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const conds: PodCondition[] = [];
   const oc = old.conditions;
-  if (!input.rejected) {
+  // A pod rejected at admission never ran: no container statuses or kubelet conditions; one
+  // failed later (DeadlineExceeded) keeps them.
+  const ran = Object.keys(input.containers).length + Object.keys(input.initContainers).length > 0;
+  if (!input.rejected || ran) {
     conds.push(condition(oc, now, 'PodReadyToStartContainers', input.sandboxReady ? 'True' : 'False'));
     const incompleteInit = specInits.filter((c, i) => {
       const s = initStatuses[i]!;
@@ -228,7 +231,7 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
     status.podIP = old.podIP;
     status.podIPs = old.podIPs;
   }
-  if (!input.rejected) {
+  if (!input.rejected || ran) {
     if (specInits.length) status.initContainerStatuses = initStatuses;
     status.containerStatuses = byName(mainStatuses);
   }

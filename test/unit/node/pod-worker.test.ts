@@ -126,3 +126,18 @@ test('a pod removed from the API without graceful termination is cleaned up from
   await client.delete(R.pods, 'default', 'vanish');
   await eventually('sandbox gone', async () => (await runtime.listPodSandboxes()).every((s) => s.labels['io.kubernetes.pod.uid'] !== p.metadata!.uid));
 });
+
+test('activeDeadlineSeconds: the pod fails with DeadlineExceeded and its containers stop', async () => {
+  await create('deadline', { activeDeadlineSeconds: 1, containers: [{ name: 'c', image: 'nginx' }] });
+  const p = await eventually('DeadlineExceeded', async () => { const p = await getPod('deadline'); return p.status?.phase === 'Failed' ? p : undefined; }, 5000);
+  assert.equal(p.status?.reason, 'DeadlineExceeded');
+  assert.equal(p.status?.message, 'Pod was active on the node longer than the specified deadline');
+  assert.ok(p.status?.containerStatuses?.[0]?.state?.terminated, 'container terminated');
+});
+
+test('a failing postStart hook kills the container (FailedPostStartHook) and it restarts', async () => {
+  await create('poststart', { containers: [{ name: 'c', image: 'nginx', lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo nope; exit 3'] } } } }] });
+  await eventually('restarted', async () => { const p = await getPod('poststart'); return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined; });
+  const ev = recorder.events.find((e) => e.object === 'default/poststart' && e.reason === 'FailedPostStartHook');
+  assert.equal(ev?.message, "PostStartHook failed: command 'sh -c echo nope; exit 3' exited with 3: nope");
+});

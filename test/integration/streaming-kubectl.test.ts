@@ -208,6 +208,44 @@ test('exec into a container that is not running: kubectl reports what upstream d
   assert.equal(JSON.parse(plain.body).message, 'Upgrade request required');
 });
 
+test('kubectl run -i --rm: attach to a fresh pod, type into its shell, then the pod is deleted', async () => {
+  const r = await kubectl(['run', '-i', '--rm', 'runner', '--image=busybox', '--restart=Never', '--', 'sh'], { input: 'echo hi from run\nhostname\nexit 0\n', timeoutMs: 40_000 });
+  assert.equal(r.code, 0, r.all);
+  assert.match(r.stdout, /hi from run\nrunner\n/);
+  assert.match(r.stdout, /pod "runner" deleted/);
+  await eventually('runner gone', async () => client.get(R.pods, 'default', 'runner').then(() => undefined, () => true));
+});
+
+test('kubectl attach -i to a pod whose shell reads stdin; the session ends with the container', async () => {
+  await client.create(R.pods, 'default', as<KubeObject>({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'console', namespace: 'default' },
+    spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox', stdin: true }] },
+  }));
+  await running('console');
+  const r = await kubectl(['attach', '-i', 'console'], { input: 'echo attached\nexit 5\n' });
+  assert.equal(r.code, 0, r.all);
+  assert.match(r.stdout, /attached\n/);
+  const p = await eventually('console finished', async () => { const x = await getPod('console'); return x.status?.phase === 'Failed' ? x : undefined; });
+  assert.equal(p.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 5);
+});
+
+const SCRIPT = '/usr/bin/script';
+test('TTY sessions in a pseudo-terminal: exec -it and run -i --tty --rm', { skip: !existsSync(SCRIPT) && 'script(1) not installed' }, async () => {
+  const typed = (keys: string[]) => `(sleep 2; ${keys.map((k) => `printf '${k}\\r'; sleep 0.4`).join('; ')}; sleep 2)`;
+  const inPty = (cmd: string, keys: string[]) => run('/bin/sh', ['-c', `${typed(keys)} | ${SCRIPT} -qec '${KUBECTL} ${cmd}' /dev/null`], {
+    timeoutMs: 40_000, env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, HOME: dir },
+  });
+  let r = await inPty('exec -it web-0 -- sh', ['echo hi', 'exit 4']);
+  assert.equal(r.code, 4, r.all);
+  assert.match(r.stdout, /\/ # echo hi\r\nhi\r\n/);
+  assert.match(r.stdout, /command terminated with exit code 4/);
+  r = await inPty('run -i --tty --rm ttyrun --image=busybox --restart=Never -- sh', ['hostname', 'exit']);
+  assert.equal(r.code, 0, r.all);
+  assert.match(r.stdout, /If you don't see a command prompt, try pressing enter\./);
+  assert.match(r.stdout, /hostname\r\nttyrun\r\n/);
+  assert.match(r.stdout, /pod "ttyrun" deleted/);
+});
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();

@@ -61,11 +61,13 @@ export function wsCommandSession(ws: WebSocket, protocol: string, req: CommandRe
       else if (payload[0] === CH.RESIZE) resize.end();
     }
   });
+  // Late writes (a process still printing after the session ended) must not become unhandled errors.
+  const quiet = <T extends NodeJS.EventEmitter>(w: T): T => { w.on('error', () => {}); return w; };
   return {
     io: {
       stdin,
-      stdout: req.stdout ? sink(send(CH.STDOUT)) : undefined,
-      stderr: req.stderr && !req.tty ? sink(send(CH.STDERR)) : undefined,
+      stdout: req.stdout ? quiet(sink(send(CH.STDOUT))) : undefined,
+      stderr: req.stderr && !req.tty ? quiet(sink(send(CH.STDERR))) : undefined,
       tty: req.tty,
       resize: req.tty ? resize : undefined,
     },

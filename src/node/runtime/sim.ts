@@ -44,6 +44,14 @@ interface Container {
   timers: NodeJS.Timeout[];
   generation: number; // bumps on stop, so stale timers do nothing
   isInit: boolean;
+  /** The main process's stdin/stdout when it is an interactive shell (`stdin: true` + `sh`): what attach connects to. */
+  console?: { stdin: PassThrough; outputs: Set<NodeJS.WritableStream> };
+}
+
+/** A shell alone (or no command in a shell image) reads its commands from stdin when stdin is open. */
+function isInteractiveShell(argv: string[], image: string): boolean {
+  if (argv.length === 1) return ['sh', 'bash', 'ash', '/bin/sh', '/bin/bash', '/bin/ash'].includes(argv[0]!);
+  return argv.length === 0 && /(^|\/)(busybox|alpine|ubuntu|debian|fedora|centos)(:|@|$)/.test(image);
 }
 
 export interface SimOptions {
@@ -184,7 +192,8 @@ export class SimRuntime implements Runtime {
     c.status.startedAt = Date.now();
     const gen = c.generation;
     const argv = [...c.config.command, ...c.config.args];
-    if (argv.length > 0) this.play(c, gen, runScript(argvToScript(argv), { fs: c.fs, env: { ...c.env }, hostname: this.hostname(c) }));
+    if (c.config.stdin && !c.isInit && isInteractiveShell(argv, c.config.image)) this.interactiveShell(c, gen);
+    else if (argv.length > 0) this.play(c, gen, runScript(argvToScript(argv), { fs: c.fs, env: { ...c.env }, hostname: this.hostname(c) }));
     else if (c.isInit) this.later(c, gen, 50, () => this.exit(c, 0, 'Completed'));
     // Forced exit for main containers (crash-loop tests).
     const exitAfter = parseDuration(ann[SIM + 'exit-after']);
@@ -320,8 +329,69 @@ export class SimRuntime implements Runtime {
     return code;
   }
 
+  /**
+   * The main process is a shell reading stdin (e.g. `kubectl run -i --tty -- sh`): lines typed by
+   * attached clients run through the sim shell; output goes to the log and to every attached client;
+   * `exit N` (or end of stdin) ends the container with that code.
+   */
+  private interactiveShell(c: Container, gen: number): void {
+    const stdin = new PassThrough();
+    const con = { stdin, outputs: new Set<NodeJS.WritableStream>() };
+    c.console = con;
+    const tty = !!c.config.tty;
+    const ctx = { fs: c.fs, env: { ...c.env }, hostname: this.hostname(c) };
+    const write = (stream: 'stdout' | 'stderr', t: string) => {
+      if (!t) return;
+      this.log(c, stream, t);
+      for (const o of con.outputs) o.write(tty ? t.replace(/\n/g, '\r\n') : t);
+    };
+    void (async () => {
+      let buf = '';
+      let code = 0;
+      for await (const chunk of stdin) {
+        buf += (chunk as Buffer).toString();
+        let nl: number;
+        while ((nl = buf.search(/\r|\n/)) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (tty) for (const o of con.outputs) o.write(line + '\r\n'); // the terminal echo
+          if (/^\s*exit(\s+\d+)?\s*$/.test(line)) {
+            code = Number(line.trim().split(/\s+/)[1] ?? code);
+            if (c.generation === gen) this.exit(c, code, code === 0 ? 'Completed' : 'Error');
+            return;
+          }
+          const r = runToCompletion(line, ctx);
+          code = r.exitCode;
+          write('stdout', r.stdout);
+          write(tty ? 'stdout' : 'stderr', r.stderr);
+          if (tty) for (const o of con.outputs) o.write('/ # ');
+        }
+      }
+      if (c.generation === gen) this.exit(c, code, code === 0 ? 'Completed' : 'Error'); // stdin closed: the shell ends
+    })();
+  }
+
   async attach(id: string, streams: StreamSet): Promise<void> {
     const c = this.running(id);
+    const con = c.console;
+    if (con) {
+      const out = streams.stdout ?? streams.stderr;
+      if (out) con.outputs.add(out);
+      const onData = (d: Buffer) => con.stdin.write(d);
+      streams.stdin?.on('data', onData);
+      // stdinOnce: the container's stdin closes when the first attached client's stdin does.
+      streams.stdin?.once('end', () => { if (c.config.stdinOnce) con.stdin.end(); });
+      // Detached when the container exits or the client's output goes away.
+      await new Promise<void>((resolve) => {
+        const done = () => { clearInterval(t); resolve(); };
+        const t = setInterval(() => { if (c.status.state !== 'CONTAINER_RUNNING') done(); }, 50);
+        (out as NodeJS.WritableStream & { once?: (e: string, f: () => void) => void } | undefined)?.once?.('close', done);
+        (out as NodeJS.WritableStream & { once?: (e: string, f: () => void) => void } | undefined)?.once?.('finish', done);
+      });
+      streams.stdin?.off('data', onData);
+      if (out) con.outputs.delete(out);
+      return;
+    }
     // The sim has no live process output: attach ends when the container exits.
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {

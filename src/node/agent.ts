@@ -314,7 +314,18 @@ export class NodeAgent {
   /** Heartbeat: a fresh status (conditions, capacity) through /status. */
   async updateNodeStatus(): Promise<void> {
     const c = this.o.client;
-    const cur = as<Node>(await c.get(R.nodes, undefined, this.nodeName));
+    let cur: Node;
+    try {
+      cur = as<Node>(await c.get(R.nodes, undefined, this.nodeName));
+    } catch (e) {
+      // Someone deleted our Node: register again (the kubelet does the same).
+      if (isApiError(e) && e.code === 404) {
+        this.node = as<Node>(await c.create(R.nodes, undefined, this.nodeObject() as unknown as KubeObject));
+        this.log(`re-registered node ${this.nodeName}`);
+        return;
+      }
+      throw e;
+    }
     const updated = { ...cur, status: { ...(cur.status ?? {}), ...this.nodeStatus(cur, new Date()) } };
     this.node = as<Node>(await c.updateStatus(R.nodes, undefined, updated as unknown as KubeObject));
   }

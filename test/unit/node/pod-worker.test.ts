@@ -141,3 +141,18 @@ test('a failing postStart hook kills the container (FailedPostStartHook) and it 
   const ev = recorder.events.find((e) => e.object === 'default/poststart' && e.reason === 'FailedPostStartHook');
   assert.equal(ev?.message, "PostStartHook failed: command 'sh -c echo nope; exit 3' exited with 3: nope");
 });
+
+test('a sidecar (init container with restartPolicy Always) starts first and keeps running beside the main container', async () => {
+  await create('sidecar', {
+    initContainers: [{ name: 'proxy', image: 'envoy', restartPolicy: 'Always' }, { name: 'setup', image: 'busybox', command: ['sh', '-c', 'echo ok'] }],
+    containers: [{ name: 'app', image: 'nginx' }],
+  });
+  const p = await eventually('2/2 Running', async () => { const p = await getPod('sidecar'); return cells(p).ready === '2/2' && cells(p).reason === 'Running' ? p : undefined; });
+  const [proxy, setup] = p.status!.initContainerStatuses!;
+  assert.ok(proxy!.state?.running, 'the sidecar still runs');
+  assert.equal(proxy!.started, true);
+  assert.equal(setup!.state?.terminated?.exitCode, 0);
+  assert.equal(p.status?.conditions?.find((c) => c.type === 'Initialized')?.status, 'True');
+  const order = recorder.events.filter((e) => e.object === 'default/sidecar' && e.reason === 'Started').map((e) => e.message);
+  assert.deepEqual(order, ['Started container proxy', 'Started container setup', 'Started container app']);
+});

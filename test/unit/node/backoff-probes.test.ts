@@ -120,3 +120,30 @@ test('manager: the runtime may decide a probe (sim readiness annotations)', asyn
   assert.equal(m.result('cid', 'readiness'), false);
   m.stop();
 });
+
+test('grpc probe: grpc.health.v1 Check against a loopback server (SERVING / NOT_SERVING)', async () => {
+  const grpc = await import('@grpc/grpc-js');
+  let status = 1;
+  let asked = '';
+  const server = new grpc.Server();
+  const id = (b: Buffer) => b;
+  server.addService({
+    Check: { path: '/grpc.health.v1.Health/Check', requestStream: false, responseStream: false, requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id },
+  } as never, {
+    Check: (call: { request: Buffer }, cb: (e: null, r: Buffer) => void) => {
+      asked = call.request.length > 2 ? call.request.subarray(2).toString() : '';
+      cb(null, Buffer.from([0x08, status]));
+    },
+  } as never);
+  const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  try {
+    const rt = fakeRuntime(() => res(0));
+    const target = { containerId: 'i', podIP: '127.0.0.1', container: { name: 'c' } };
+    assert.deepEqual(await runProbe(rt, { grpc: { port, service: 'db' }, timeoutSeconds: 2 }, target), { ok: true, output: '' });
+    assert.equal(asked, 'db');
+    status = 2;
+    assert.deepEqual(await runProbe(rt, { grpc: { port }, timeoutSeconds: 2 }, target), { ok: false, output: 'service unhealthy (responded with "NOT_SERVING")' });
+  } finally {
+    server.forceShutdown();
+  }
+});

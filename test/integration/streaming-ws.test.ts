@@ -141,3 +141,31 @@ test('refused upgrades are Status responses (kubectl then tries SPDY and prints 
   await assert.rejects(open('command=ls', ['v5.channel.k8s.io']), /upgrade refused: 400/); // no stdin/stdout/stderr
   await assert.rejects(open('command=ls&stdout=true', ['base64.channel.k8s.io']), /upgrade refused: 400/);
 });
+
+test('raw SPDY: garbage after the upgrade closes that connection and nothing else', async () => {
+  const tls = await import('node:tls');
+  const u = new URL(cluster.url);
+  const badVersion = Buffer.from([0x80, 0x02, 0x00, 0x06, 0x00, 0x00, 0x00, 0x04, 0, 0, 0, 1]); // a SPDY/2 PING
+  const badBlock = Buffer.from([0x80, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x0e, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef]); // SYN_STREAM, header block not zlib
+  for (const junk of [badVersion, badBlock]) {
+    const sock = tls.connect({ host: u.hostname, port: Number(u.port), ca: cluster.caPem, servername: 'localhost', rejectUnauthorized: false });
+    let got = '';
+    sock.on('data', (d: Buffer) => { got += d.toString('latin1'); });
+    await new Promise<void>((r) => sock.once('secureConnect', () => r()));
+    sock.write(`POST /api/v1/namespaces/default/pods/p/portforward HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${cluster.token}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\nContent-Length: 0\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.match(got, /^HTTP\/1.1 101 Switching Protocols\r\n/);
+    assert.match(got, /X-Stream-Protocol-Version: portforward.k8s.io/);
+    sock.write(junk);
+    const closed = await new Promise<boolean>((resolve) => { sock.on('close', () => resolve(true)); sock.on('error', () => {}); setTimeout(() => { sock.destroy(); resolve(false); }, 3000); });
+    assert.ok(closed, 'the server closes a connection that speaks broken SPDY');
+    // Its last words: GOAWAY with status PROTOCOL_ERROR (1).
+    const tail = Buffer.from(got, 'latin1').subarray(-16);
+    assert.deepEqual([...tail.subarray(0, 4)], [0x80, 0x03, 0x00, 0x07]);
+    assert.equal(tail.readUInt32BE(12), 1);
+  }
+  // The server is fine: a normal exec still works.
+  const ok = await open('command=hostname&stdout=true', ['v5.channel.k8s.io']);
+  await ok.close;
+  assert.equal(channel(ok, 1), 'p\n');
+});

@@ -160,7 +160,7 @@ test('kubectl logs --previous shows the crashed instance', async () => {
 });
 
 for (const [label, bin, skip] of [['1.32 (WebSocket v5)', KUBECTL, false], ['1.29 (SPDY)', KUBECTL_129, !have129]] as const) {
-  test(`kubectl exec over ${label}: output, exit codes, stdin`, { skip: skip && 'kubectl 1.29 not installed' }, async () => {
+  test(`kubectl exec and run -i over ${label}: output, exit codes, stdin`, { skip: skip && 'kubectl 1.29 not installed' }, async () => {
     let r = await kubectl(['exec', 'web-0', '--', 'hostname'], { bin });
     assert.equal(r.code, 0, r.all);
     assert.equal(r.stdout, 'web-0\n');
@@ -173,6 +173,12 @@ for (const [label, bin, skip] of [['1.32 (WebSocket v5)', KUBECTL, false], ['1.2
     assert.equal(r.stdout, 'hi\nweb-0\n');
     r = await kubectl(['exec', 'multi', '-c', 'b', '--', 'echo', 'in b'], { bin });
     assert.equal(r.stdout, 'in b\n');
+    // attach (run -i) over the same transport
+    const name = bin === KUBECTL ? 'run-ws' : 'run-spdy';
+    r = await kubectl(['run', '-i', '--rm', name, '--image=busybox', '--restart=Never', '--', 'sh'], { bin, input: 'echo attached\nexit 0\n', timeoutMs: 40_000 });
+    assert.equal(r.code, 0, r.all);
+    assert.match(r.stdout, /attached\n/);
+    assert.match(r.stdout, new RegExp(`pod "${name}" deleted`));
   });
 
   test(`kubectl port-forward over ${label} reaches the pod's port (sim echo server)`, { skip: skip && 'kubectl 1.29 not installed' }, async () => {

@@ -157,6 +157,9 @@ test('kubectl logs --previous shows the crashed instance', async () => {
   const r = await kubectl(['logs', 'crash', '--previous']);
   assert.equal(r.code, 0, r.all);
   assert.equal(r.stdout, 'boot\n');
+  // Stop the crash loop now: a restart in flight at shutdown would write into the removed data dir.
+  await client.delete(R.pods, 'default', 'crash', { gracePeriodSeconds: 0 });
+  await eventually('crash gone', async () => client.get(R.pods, 'default', 'crash').then(() => undefined, () => true));
 });
 
 for (const [label, bin, skip] of [['1.32 (WebSocket v5)', KUBECTL, false], ['1.29 (SPDY)', KUBECTL_129, !have129]] as const) {

@@ -151,10 +151,13 @@ before(async () => {
 
 after(async () => {
   if (skip) return;
-  await cluster?.stop();
-  await rt?.destroy();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+  try {
+    await cluster?.stop();
+  } finally {
+    await rt?.destroy();
+    if (dir) try { rmSync(dir, { recursive: true, force: true }); } catch (e) { console.log(`leaving ${dir}: ${(e as Error).message}`); }
+  }
+}, { timeout: 120_000 });
 
 test('cri cluster: a StatefulSet of real busybox pods keeps its volume across pod deletion', { skip, timeout: 240_000 }, async () => {
   const node = JSON.parse((await kubectl(['get', 'node', 'cri-node', '-o', 'json'])).stdout) as Node;

@@ -5,7 +5,7 @@
 // v1, no systemd), stream server on 127.0.0.1 with a random port, a bridge + host-local + portmap
 // conflist without loopback (containerd adds lo itself).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, readFileSync, openSync, closeSync, rmSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, readFileSync, openSync, closeSync, rmSync, accessSync, constants, readdirSync } from 'node:fs';
 import { join, delimiter } from 'node:path';
 import { connect } from 'node:net';
 
@@ -187,6 +187,17 @@ export class Containerd {
   /** Removes the bridge this node's CNI config created (after every sandbox is gone). */
   removeBridge(): void {
     try { execFileSync('ip', ['link', 'del', this.bridge], { stdio: 'ignore' }); } catch { /* not there */ }
+  }
+
+  /** Last resort of a teardown: SIGKILL and delete every task, unmount the pods' network namespaces. */
+  killAllTasks(): void {
+    const ids = (() => { try { return this.ctr(['tasks', 'ls', '-q']).split('\n').filter(Boolean); } catch { return []; } })();
+    for (const id of ids) try { this.ctr(['tasks', 'kill', '-a', '-s', 'SIGKILL', id]); } catch { /* gone */ }
+    for (const id of ids) try { this.ctr(['tasks', 'rm', '-f', id]); } catch { /* gone */ }
+    const netns = join(this.dir, 'state', 'io.containerd.grpc.v1.cri', 'netns');
+    if (existsSync(netns)) {
+      for (const f of readdirSync(netns)) try { execFileSync('umount', ['-l', join(netns, f)], { stdio: 'ignore' }); } catch { /* not mounted */ }
+    }
   }
 
   /** `ctr` against this containerd, in the CRI namespace. */

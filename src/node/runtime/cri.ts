@@ -65,6 +65,8 @@ export class CriRuntime implements Runtime {
   private starting?: Promise<void>;
   private readonly sandboxOf = new Map<string, string>(); // container id → sandbox id
   private readonly log: (m: string) => void;
+  /** Deadline of a CRI call (destroy() shortens it: teardown must not hang on a wedged runtime). */
+  private defaultTimeoutSeconds = 60;
 
   constructor(private readonly o: CriOptions) {
     this.log = o.log ?? (() => {});
@@ -116,7 +118,7 @@ export class CriRuntime implements Runtime {
     this.log(`cri: imported offline images ${images.join(', ')} in ${Date.now() - t0}ms`);
   }
 
-  private rpc(svc: Stub, method: string, req: unknown, timeoutSeconds = 120): Promise<any> {
+  private rpc(svc: Stub, method: string, req: unknown, timeoutSeconds = this.defaultTimeoutSeconds): Promise<any> {
     return new Promise((resolve, reject) => {
       svc[method]!(req, new grpc.Metadata(), { deadline: Date.now() + timeoutSeconds * 1000 }, (e, r) => (e ? reject(e) : resolve(r)));
     });
@@ -390,10 +392,21 @@ export class CriRuntime implements Runtime {
     await this.containerd?.stop();
   }
 
-  /** Tests and teardown: removes every pod, stops containerd and removes the node's bridge. */
+  /**
+   * Tests and teardown: removes every pod, stops containerd and removes the node's bridge. A pod
+   * CRI cannot remove within the (short) deadline is killed through ctr instead.
+   */
   async destroy(): Promise<void> {
     if (this.runtimeSvc) {
-      for (const sb of await this.listPodSandboxes().catch(() => [])) await this.removePodSandbox(sb.id).catch((e) => this.log(`cri: removing sandbox ${sb.id.slice(0, 12)}: ${(e as Error).message}`));
+      this.defaultTimeoutSeconds = 20;
+      let failed = false;
+      for (const sb of await this.listPodSandboxes().catch(() => { failed = true; return []; })) {
+        await this.removePodSandbox(sb.id).catch((e) => {
+          failed = true;
+          this.log(`cri: removing sandbox ${sb.id.slice(0, 12)}: ${(e as Error).message}`);
+        });
+      }
+      if (failed) this.containerd?.killAllTasks();
     }
     const cd = this.containerd;
     await this.close();
@@ -418,7 +431,7 @@ export function exitCodeOf(s: StatusFrame | undefined): number {
  */
 function channelSession(url: string, streams: StreamSet): Promise<StatusFrame | undefined> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url.replace(/^http/, 'ws'), ['v4.channel.k8s.io']);
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), ['v4.channel.k8s.io'], { handshakeTimeout: HANDSHAKE_MS });
     let status: StatusFrame | undefined;
     let statusText = '';
     const send = (ch: number, data: Buffer) => {
@@ -469,7 +482,7 @@ function channelSession(url: string, streams: StreamSet): Promise<StatusFrame | 
  */
 function portForwardSession(url: string, stream: { input: Readable; output: Writable }): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url.replace(/^http/, 'ws'), ['v4.channel.k8s.io']);
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), ['v4.channel.k8s.io'], { handshakeTimeout: HANDSHAKE_MS });
     const seenPort = [false, false];
     let errorText = '';
     let inputEnded = false;
@@ -522,4 +535,5 @@ function portForwardSession(url: string, stream: { input: Readable; output: Writ
 }
 
 const QUIET_MS = 5000;
+const HANDSHAKE_MS = 15_000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

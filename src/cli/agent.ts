@@ -8,6 +8,8 @@ import { NodeAgent, type NodeAgentOptions } from '../node/agent.js';
 import type { Component } from './cluster.js';
 import { defaultDataDir } from './paths.js';
 import { CriRuntime } from '../node/runtime/cri.js';
+import { streamingFor } from '../apiserver/streaming/handlers.js';
+import { RuntimeStreamer } from '../node/streaming/runtime-streamer.js';
 import { containerdUnavailable } from '../node/runtime/containerd.js';
 
 const USAGE = `Usage: ordinal agent --server URL --token TOKEN [flags]
@@ -141,9 +143,11 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
         await ownRuntime?.close();
         throw e;
       }
-      ctx.addConnectHandler(agent.connectHandler());
+      // logs, exec, attach, port-forward: the API server streams to this node's runtime.
+      const unregisterStreams = streamingFor(ctx).register(name, new RuntimeStreamer(agent.runtime));
       return {
         stop: async () => {
+          unregisterStreams();
           await agent.stop();
           await ownRuntime?.close();
         },

@@ -43,11 +43,13 @@ async function eventually<T>(what: string, f: () => Promise<T | undefined | fals
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { timeout: 5000 }, (res) => {
+    const req = http.get(url, { timeout: 5000 }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)));
+    req.on('error', reject);
   });
 }
 

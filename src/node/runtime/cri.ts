@@ -119,8 +119,13 @@ export class CriRuntime implements Runtime {
   }
 
   private rpc(svc: Stub, method: string, req: unknown, timeoutSeconds = this.defaultTimeoutSeconds): Promise<any> {
+    const t0 = Date.now();
     return new Promise((resolve, reject) => {
-      svc[method]!(req, new grpc.Metadata(), { deadline: Date.now() + timeoutSeconds * 1000 }, (e, r) => (e ? reject(e) : resolve(r)));
+      svc[method]!(req, new grpc.Metadata(), { deadline: Date.now() + timeoutSeconds * 1000 }, (e, r) => {
+        if (TRACE) process.stderr.write(`${new Date().toISOString()} cri ${method} ${Date.now() - t0}ms${e ? ` ${rpcMessage(e)}` : ''}\n`);
+        if (e) reject(e);
+        else resolve(r);
+      });
     });
   }
 
@@ -535,5 +540,7 @@ function portForwardSession(url: string, stream: { input: Readable; output: Writ
 }
 
 const QUIET_MS = 5000;
+/** ORDINAL_CRI_TRACE=1 logs every CRI call with its duration to stderr. */
+const TRACE = !!process.env.ORDINAL_CRI_TRACE;
 const HANDSHAKE_MS = 15_000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

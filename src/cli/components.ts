@@ -22,6 +22,7 @@ import { startReplicaSetController } from '../controllers/replicaset/controller.
 import { startDeploymentController } from '../controllers/deployment/controller.js';
 import { startServiceAccountController } from '../controllers/serviceaccounts/controller.js';
 import { startNodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
+import { startPodGcController } from '../controllers/podgc/controller.js';
 import { nodeAgentComponent } from './agent.js';
 
 /**
@@ -135,6 +136,8 @@ export const serviceAccountsComponent = controller('serviceaccount-controller', 
 
 export const nodeLifecycleComponent = controller('node-lifecycle-controller', (client, ctx, informers) => startNodeLifecycleController(client, { log: ctx.log }));
 
+export const podGcComponent = controller('pod-garbage-collector', (client, ctx, informers) => startPodGcController(client, { informers, log: ctx.log }));
+
 /** Everything `ordinal up` runs by default, in start order; `agent: false` = `--no-agent`. */
 export function defaultComponents(opts: { agent?: boolean } = {}): Component[] {
   return [
@@ -146,6 +149,7 @@ export function defaultComponents(opts: { agent?: boolean } = {}): Component[] {
     deploymentComponent,
     controllerManagerComponent({ leaderElection: {} }) as Component,
     nodeLifecycleComponent,
+    podGcComponent,
     schedulerComponent,
     dnsComponent,
     ...(opts.agent === false ? [] : [nodeAgentComponent()]),

@@ -6,8 +6,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster, tableRows, run, type Cluster } from './harness.js';
-import { k, getJson, waitFor, waitSetReady, pods, isReady, PodWatch, indexOf, creationOrder, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
+import { tableRows, run, type Cluster } from './harness.js';
+import { startSetCluster, k, getJson, waitFor, waitSetReady, pods, isReady, PodWatch, indexOf, creationOrder, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
 
 let c: Cluster;
 let dnsPort = '';
@@ -22,7 +22,7 @@ const SEL = 'app=nginx';
 
 describe('StatefulSet Basics with the real kubectl', () => {
   before(async () => {
-    c = await startCluster();
+    c = await startSetCluster();
     // The cluster DNS comes up alongside the API server; it says where it listens.
     const m = await waitFor('the cluster DNS address', async () => /cluster DNS listening on 127\.0\.0\.1:(\d+)/.exec(c.logs()), 30_000);
     dnsPort = m[1]!;

@@ -3,9 +3,39 @@
 // tests and the "StatefulSet Basics" tutorial do. Pods are run by the node agent's simulated
 // runtime; readiness is steered with the sim annotations (src/node/runtime/sim.ts).
 import assert from 'node:assert/strict';
-import type { Cluster, KubectlStream, RunResult } from './harness.js';
+import { startCluster, type Cluster, type KubectlStream, type RunResult } from './harness.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * startCluster, retried once when `ordinal up` dies before listening: bin/ordinal rebuilds dist/
+ * when src/ is newer, and a build running concurrently (another test file, another developer)
+ * can swap the chunks under a starting process (ERR_MODULE_NOT_FOUND). A second failure is real.
+ */
+export async function startSetCluster(): Promise<Cluster> {
+  try {
+    current = await startCluster();
+  } catch (e) {
+    if (!/exited before (listening|ready)/.test(String(e))) throw e;
+    await sleep(2000);
+    current = await startCluster();
+  }
+  return current;
+}
+
+/** c.start() after a stop/kill, with the same single retry as startSetCluster. */
+export async function startAgain(c: Cluster): Promise<void> {
+  try {
+    await c.start();
+  } catch (e) {
+    if (!/exited before (listening|ready)/.test(String(e))) throw e;
+    await sleep(2000);
+    await c.start();
+  }
+}
+
+/** The cluster of this test file (one per file), for diagnostics when a wait times out. */
+let current: Cluster | undefined;
 
 export function ok(r: RunResult): string {
   assert.equal(r.code, 0, `kubectl failed\n${r.all}`);
@@ -14,7 +44,26 @@ export function ok(r: RunResult): string {
 
 /** kubectl that must succeed; returns stdout. */
 export async function k(c: Cluster, ...args: string[]): Promise<string> {
-  return ok(await c.kubectl(args, { timeoutMs: 60_000 }));
+  const r = await c.kubectl(args, { timeoutMs: 60_000 });
+  if (r.code !== 0) assert.fail(`kubectl failed\n${r.all}\n${await diagnose(c)}`);
+  return r.stdout;
+}
+
+/** What the cluster looked like when a step failed: pods, sets, recent events, server output. */
+export async function diagnose(c: Cluster): Promise<string> {
+  const get = async (...args: string[]) => {
+    const r = await c.kubectl(args, { timeoutMs: 15_000 }).catch((e) => ({ all: String(e), stdout: '' }));
+    return r.stdout || r.all;
+  };
+  return [
+    '--- pods ---',
+    await get('get', 'pods', '-o', 'jsonpath={range .items[*]}{.metadata.name} uid={.metadata.uid} phase={.status.phase} deletionTimestamp={.metadata.deletionTimestamp} finalizers={.metadata.finalizers} node={.spec.nodeName} containers={.status.containerStatuses[*].state}{"\\n"}{end}'),
+    '--- statefulsets ---',
+    await get('get', 'sts', '-o', 'jsonpath={range .items[*]}{.metadata.name} gen={.metadata.generation} status={.status}{"\\n"}{end}'),
+    '--- events ---',
+    (await get('get', 'events', '--sort-by=.lastTimestamp')).split('\n').slice(-25).join('\n'),
+    c.logs(),
+  ].join('\n');
 }
 
 export async function getJson(c: Cluster, ...args: string[]): Promise<any> {
@@ -33,7 +82,10 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; last: ${last instanceof Error ? last.stack : JSON.stringify(last)}`);
+    if (Date.now() > deadline) {
+      const diag = current ? await diagnose(current) : '';
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; last: ${last instanceof Error ? last.stack : JSON.stringify(last)}\n${diag}`);
+    }
     await sleep(everyMs);
   }
 }

@@ -7,8 +7,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster, tableRows, type Cluster } from './harness.js';
-import { k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
+import { tableRows, type Cluster } from './harness.js';
+import { startSetCluster, k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
 
 let c: Cluster;
 
@@ -18,7 +18,7 @@ async function claims(selector: string): Promise<string[]> {
 
 describe('StatefulSet lifecycle with the real kubectl', () => {
   before(async () => {
-    c = await startCluster();
+    c = await startSetCluster();
   });
   after(async () => {
     await c?.cleanup();

@@ -6,8 +6,8 @@
 // One cluster; the tests run in order on one 3-replica set (no claims: updates do not touch them).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, tableRows, type Cluster } from './harness.js';
-import { k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep, IMAGE_PATCH } from './statefulset-helpers.js';
+import { tableRows, type Cluster } from './harness.js';
+import { startSetCluster, k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep, IMAGE_PATCH } from './statefulset-helpers.js';
 
 let c: Cluster;
 const SEL = 'app=nginx';
@@ -38,7 +38,7 @@ describe('StatefulSet updates with the real kubectl', () => {
   let rev2 = '';
 
   before(async () => {
-    c = await startCluster();
+    c = await startSetCluster();
     const manifest = c.file('web.yaml', `${SERVICE('nginx', 'nginx')}---\n${setYaml({ replicas: 3, claims: false })}`);
     await k(c, 'apply', '-f', manifest);
     const { set: s } = await waitRolledOut(IMG('0.21'));

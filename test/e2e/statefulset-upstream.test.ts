@@ -5,8 +5,8 @@
 // issue's level-triggered rule: kill -9 the server mid scale-up, restart, no duplicates.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, type Cluster } from './harness.js';
-import { k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
+import type { Cluster } from './harness.js';
+import { startSetCluster, startAgain, k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
 
 let c: Cluster;
 const SEL = 'app=nginx';
@@ -15,7 +15,7 @@ const controllerRef = (p: any) => (p.metadata.ownerReferences ?? []).find((r: an
 
 describe('upstream StatefulSet e2e scenarios with the real kubectl', () => {
   before(async () => {
-    c = await startCluster();
+    c = await startSetCluster();
     await k(c, 'apply', '-f', c.file('web.yaml', `${SERVICE('nginx', 'nginx')}---\n${setYaml({ claims: false })}`));
     await waitSetReady(c, 'web', SEL, ['web-0', 'web-1']);
   });
@@ -205,20 +205,23 @@ spec:
     await k(c, 'apply', '-f', c.file('db.yaml', `${SERVICE('db', 'db')}---\n${setYaml({ name: 'db', app: 'db', service: 'db', replicas: 1 })}`));
     await waitSetReady(c, 'db', 'app=db', ['db-0']);
     await k(c, 'scale', 'sts', 'db', '--replicas=4');
-    await waitFor('db-1 exists', async () => (await pods(c, 'app=db')).length >= 2, 30_000, 50);
+    const early = await waitFor('db-1 exists', async () => {
+      const x = await pods(c, 'app=db');
+      return x.length >= 2 ? x : false;
+    }, 30_000, 50);
     await c.kill9();
-    await c.start();
+    await startAgain(c);
     const ps = await waitSetReady(c, 'db', 'app=db', ['db-0', 'db-1', 'db-2', 'db-3'], 90_000);
-    assert.equal(new Set(ps.map((p) => p.metadata.name)).size, 4);
+    // The pods that existed at the kill are still the same objects: no second db-0 or db-1.
+    for (const e of early) {
+      assert.equal(ps.find((p) => p.metadata.name === e.metadata.name)?.metadata.uid, e.metadata.uid, `${e.metadata.name} was re-created`);
+    }
     const claims = ((await getJson(c, 'pvc', '-l', 'app=db')).items as any[]).map((x) => [x.metadata.name, x.status.phase]).sort();
     assert.deepEqual(claims, [0, 1, 2, 3].map((i) => [`www-db-${i}`, 'Bound']));
     const revs = ((await getJson(c, 'controllerrevisions')).items as any[]).filter((r) => r.metadata.ownerReferences?.[0]?.name === 'db');
     assert.equal(revs.length, 1, 'duplicate ControllerRevisions after restart');
+    // Events are best-effort (one in flight at the kill may be lost), but none says a pod was created twice.
     const creates = (await k(c, 'get', 'events', '--field-selector', 'involvedObject.name=db,reason=SuccessfulCreate', '-o', 'jsonpath={range .items[*]}{.message}|{.count}{"\\n"}{end}')).trim().split('\n');
-    for (const i of [0, 1, 2, 3]) {
-      const line = creates.find((l) => l.startsWith(`create Pod db-${i} in StatefulSet db successful|`));
-      assert.ok(line, `no SuccessfulCreate event for db-${i}: ${creates.join('; ')}`);
-      assert.equal(line!.split('|')[1], '1', `db-${i} created more than once`);
-    }
+    for (const line of creates) assert.match(line, /\|1$/, `created more than once: ${creates.join('; ')}`);
   });
 });

@@ -1,13 +1,18 @@
 // The cluster's TLS material: a self-signed CA and a serving certificate for 127.0.0.1/localhost,
 // generated at first start into the data dir and reused afterwards (so kubeconfigs stay valid).
-// @peculiar/x509 needs reflect-metadata loaded before it.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-import { webcrypto, randomBytes } from 'node:crypto';
+// @peculiar/x509 (with the reflect-metadata it needs) loads only when certificates must be
+// generated: a restart checks the stored ones with node's own X509Certificate (saves start time
+// and ~10 MB of resident memory).
+import { webcrypto, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+async function loadX509(): Promise<typeof import('@peculiar/x509')> {
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  return x509;
+}
 
 type KeyPair = webcrypto.CryptoKeyPair;
 
@@ -32,6 +37,7 @@ function serial(): string {
 
 /** Generates a fresh CA and a serving certificate for the given hosts (IPs and DNS names). */
 export async function generateTls(hosts: string[]): Promise<TlsMaterial> {
+  const x509 = await loadX509();
   const subtle = webcrypto.subtle;
   const now = new Date(Date.now() - 60_000);
   const caKeys = (await subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
@@ -96,11 +102,10 @@ export async function loadOrCreateTls(dir: string, extraHosts: string[] = []): P
 
 function coversHosts(certPem: string, hosts: string[]): boolean {
   try {
-    const cert = new x509.X509Certificate(certPem);
-    if (cert.notAfter.getTime() < Date.now() + 86400_000) return false;
-    const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-    const have = new Set((san?.names.toJSON() ?? []).map((n) => n.value));
-    return hosts.every((h) => have.has(h));
+    const cert = new X509Certificate(certPem);
+    if (new Date(cert.validTo).getTime() < Date.now() + 86400_000) return false;
+    // SAN entries only (never the subject CN), IPs compared as addresses.
+    return hosts.every((h) => (/^[\d.]+$/.test(h) || h.includes(':') ? cert.checkIP(h) !== undefined : cert.checkHost(h, { subject: 'never' }) !== undefined));
   } catch {
     return false;
   }

@@ -5,12 +5,18 @@
 // full schemas with descriptions (`kubectl explain`), and the strategic-merge metadata
 // (client-side apply).
 import { createHash } from 'node:crypto';
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type protobufModule from 'protobufjs';
 import { stringify as toYaml } from 'yaml';
 import type { KindDefinition, Schema } from '../api/kind.js';
 import { allDefinitions, definition, refName, type Definition } from '../api/openapi/index.js';
 import { VERSION } from '../version.js';
 import { OPENAPI_V2_PROTO } from './proto/openapiv2.proto.js';
+
+// protobufjs loads on first use (a protobuf body / the gnostic v2 document), not at server start:
+// most clients never need it and it costs start time and resident memory.
+let protobufLib: typeof protobufModule | undefined;
+const pb = (): typeof protobufModule => (protobufLib ??= createRequire(import.meta.url)('protobufjs') as typeof protobufModule);
 
 type Json = Record<string, unknown>;
 type Kinds = readonly KindDefinition<any>[];
@@ -317,7 +323,7 @@ export const OPENAPI_V2_PROTOBUF_ACCEPT = 'application/com.github.proto-openapi.
 /** Content-Type to answer it with. */
 export const OPENAPI_V2_PROTOBUF_CONTENT_TYPE = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
-let v2Document: protobuf.Type | undefined;
+let v2Document: protobufModule.Type | undefined;
 
 // Plain words need no YAML quoting; everything else (and YAML 1.1 keywords) goes through the library.
 const PLAIN = /^[A-Za-z][A-Za-z0-9_./-]*$/;
@@ -369,7 +375,7 @@ function operationPb(o: Json): Json {
 export function openapiV2Protobuf(kinds: Kinds): Buffer {
   const doc = openapiV2(kinds);
   if (!v2Document) {
-    const root = protobuf.parse(OPENAPI_V2_PROTO, { keepCase: true }).root;
+    const root = pb().parse(OPENAPI_V2_PROTO, { keepCase: true }).root;
     v2Document = root.lookupType('openapi.v2.Document');
   }
   const paths = Object.entries(doc.paths as Record<string, Json>).map(([name, item]) => {

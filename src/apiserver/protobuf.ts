@@ -5,10 +5,16 @@
 //
 // Wire layout: the 4-byte magic "k8s\0", then runtime.Unknown {1: TypeMeta{1 apiVersion, 2 kind},
 // 2: raw (the object's own protobuf message), 3: contentEncoding, 4: contentType}.
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type protobufModule from 'protobufjs';
 import { errors } from '../machinery/errors.js';
 import type { KubeObject } from '../machinery/object.js';
 import { K8S_PROTO, META_PROTO, UTIL_PROTO, RESOURCE_PROTO, CORE_PROTO, APPS_PROTO, AUTH_PROTO, AUTHN_PROTO, POLICY_PROTO } from './proto/k8s.proto.js';
+
+// protobufjs loads on first use (a protobuf body / the gnostic v2 document), not at server start:
+// most clients never need it and it costs start time and resident memory.
+let protobufLib: typeof protobufModule | undefined;
+const pb = (): typeof protobufModule => (protobufLib ??= createRequire(import.meta.url)('protobufjs') as typeof protobufModule);
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -35,8 +41,8 @@ const INT_OR_STRING = 'k8s.io.apimachinery.pkg.util.intstr.IntOrString';
 const QUANTITY = 'k8s.io.apimachinery.pkg.api.resource.Quantity';
 
 interface Schema {
-  root: protobuf.Root;
-  unknown: protobuf.Type;
+  root: protobufModule.Root;
+  unknown: protobufModule.Type;
   /** `<message full name>.<field>` of Go pointer fields and no-omitempty fields: zero values kept. */
   keepZero: Set<string>;
 }
@@ -46,10 +52,10 @@ let schema: Schema | undefined;
 /** Parse the .proto subset once, on first use (keeps server start-up fast). */
 function load(): Schema {
   if (schema) return schema;
-  const root = new protobuf.Root();
+  const root = new (pb().Root)();
   const keepZero = new Set<string>();
   for (const src of SOURCES) {
-    protobuf.parse(src, root, { keepCase: true });
+    pb().parse(src, root, { keepCase: true });
     // Collect the `// ptr` / `// keep` markers per message (the parser drops trailing comments).
     let pkg = '';
     let msg = '';
@@ -111,7 +117,7 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
   }
   const type = s.root.lookupType(typeName);
   const raw = (envelope.raw as Uint8Array | undefined) ?? new Uint8Array();
-  let message: protobuf.Message;
+  let message: protobufModule.Message;
   try {
     message = type.decode(raw);
   } catch (e) {
@@ -135,7 +141,7 @@ function isZero(v: unknown): boolean {
   return false;
 }
 
-function scalar(field: protobuf.Field, v: unknown): unknown {
+function scalar(field: protobufModule.Field, v: unknown): unknown {
   switch (field.type) {
     case 'bytes': return Buffer.from(v as Uint8Array).toString('base64');
     case 'int64': case 'uint64': case 'sint64': case 'fixed64': case 'sfixed64': return toNumber(v);
@@ -144,7 +150,7 @@ function scalar(field: protobuf.Field, v: unknown): unknown {
 }
 
 /** The JSON form of a value of message type `type` (Time/IntOrString/Quantity special-cased). */
-function messageJson(type: protobuf.Type, m: Record<string, unknown>, s: Schema): unknown {
+function messageJson(type: protobufModule.Type, m: Record<string, unknown>, s: Schema): unknown {
   switch (type.fullName.slice(1)) {
     case TIME: {
       const seconds = toNumber(m.seconds ?? 0);
@@ -159,13 +165,13 @@ function messageJson(type: protobuf.Type, m: Record<string, unknown>, s: Schema)
   }
 }
 
-function toJson(type: protobuf.Type, m: Record<string, unknown>, s: Schema): Record<string, unknown> {
+function toJson(type: protobufModule.Type, m: Record<string, unknown>, s: Schema): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const owner = type.fullName.slice(1);
   for (const field of type.fieldsArray) {
     if (!Object.hasOwn(m, field.name)) continue;
     const v = m[field.name];
-    const sub = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
+    const sub = field.resolvedType instanceof pb().Type ? field.resolvedType : undefined;
     const value = (x: unknown) => (sub ? messageJson(sub, x as Record<string, unknown>, s) : scalar(field, x));
     if (field.map) {
       const entries = Object.entries(v as Record<string, unknown>);

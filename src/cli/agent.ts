@@ -7,7 +7,6 @@ import { HttpClient } from '../client/http.js';
 import { NodeAgent, type NodeAgentOptions } from '../node/agent.js';
 import type { Component } from './cluster.js';
 import { defaultDataDir } from './paths.js';
-import { CriRuntime } from '../node/runtime/cri.js';
 import { streamingFor } from '../apiserver/streaming/handlers.js';
 import { RuntimeStreamer } from '../node/streaming/runtime-streamer.js';
 import { containerdUnavailable } from '../node/runtime/containerd.js';
@@ -99,7 +98,7 @@ export async function run(args: string[]): Promise<number> {
   const client = new HttpClient({ url: o.server!, token: o.token, caPem: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined, userAgent: `ordinal-agent/${name}` });
   const dataDir = o.dataDir ?? join(defaultDataDir(), `agent-${name}`);
   // The CRI runtime starts its containerd on first use, once the agent knows its pod CIDR.
-  const runtime = o.runtime === 'cri' ? new CriRuntime({ dataDir, podCIDR: () => agent.podCIDR, log }) : undefined;
+  const runtime = o.runtime === 'cri' ? new (await import('../node/runtime/cri.js')).CriRuntime({ dataDir, podCIDR: () => agent.podCIDR, log }) : undefined;
   const agent: NodeAgent = new NodeAgent({
     client, nodeName: name, runtimeKind: o.runtime, runtime, dataDir,
     clusterDNS: o.clusterDNS ? [o.clusterDNS] : undefined, nodeIP: o.nodeIP, log,
@@ -133,7 +132,7 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
       const name = (opts.nodeName ?? os.hostname()).toLowerCase();
       const dataDir = opts.dataDir ?? join(ctx.dataDir, 'agent', name);
       // The CRI runtime starts its containerd on first use, once the agent knows its pod CIDR.
-      const ownRuntime = kind === 'cri' && !opts.runtime ? new CriRuntime({ dataDir, podCIDR: () => agent.podCIDR, log: ctx.log }) : undefined;
+      const ownRuntime = kind === 'cri' && !opts.runtime ? new (await import('../node/runtime/cri.js')).CriRuntime({ dataDir, podCIDR: () => agent.podCIDR, log: ctx.log }) : undefined;
       const agent: NodeAgent = new NodeAgent({ log: ctx.log, ...opts, dataDir, nodeName: name, client, runtimeKind: kind, runtime: opts.runtime ?? ownRuntime });
       comp.agent = agent;
       try {

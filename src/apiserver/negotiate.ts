@@ -1,7 +1,6 @@
 // Content negotiation: what the client accepts (JSON, a Table, aggregated discovery) and how its
 // request body is encoded (JSON, YAML, protobuf). Responses are always JSON (kubectl accepts JSON
 // whenever it offers protobuf); an Accept that allows neither JSON nor */* is 406.
-import { decodeYaml } from '../machinery/decode.js';
 import { errors } from '../machinery/errors.js';
 
 export interface MediaRange {
@@ -91,8 +90,10 @@ export function parseJsonBody(text: string): unknown {
 }
 
 /** Parses a YAML (or JSON) document into plain JSON values. */
-export function parseYamlBody(text: string, kind?: string): unknown {
-  // YAML 1.1 semantics, as upstream's sigs.k8s.io/yaml (machinery/decode).
+export async function parseYamlBody(text: string, kind?: string): Promise<unknown> {
+  // YAML 1.1 semantics, as upstream's sigs.k8s.io/yaml (machinery/decode). Loaded (with the yaml
+  // package) on the first YAML body, not at server start: JSON clients never need it.
+  const { decodeYaml } = await import('../machinery/decode.js');
   return decodeYaml(text, { kind, allowNonObject: true });
 }
 

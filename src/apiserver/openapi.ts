@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type protobufModule from 'protobufjs';
-import { stringify as toYaml } from 'yaml';
+import type { stringify as yamlStringify } from 'yaml';
 import type { KindDefinition, Schema } from '../api/kind.js';
 import { allDefinitions, definition, refName, type Definition } from '../api/openapi/index.js';
 import { VERSION } from '../version.js';
@@ -328,6 +328,9 @@ let v2Document: protobufModule.Type | undefined;
 // Plain words need no YAML quoting; everything else (and YAML 1.1 keywords) goes through the library.
 const PLAIN = /^[A-Za-z][A-Za-z0-9_./-]*$/;
 const YAML_WORDS = /^(y|n|yes|no|on|off|true|false|null)$/i;
+// yaml loads with the first v2 protobuf document, not at server start.
+let yamlStringifyFn: typeof yamlStringify | undefined;
+const toYaml = (v: unknown): string => (yamlStringifyFn ??= (createRequire(import.meta.url)('yaml') as { stringify: typeof yamlStringify }).stringify)(v);
 const anyOf = (v: unknown) => ({ yaml: typeof v === 'string' && PLAIN.test(v) && !YAML_WORDS.test(v) ? `${v}\n` : toYaml(v) });
 const extensions = (o: Json) => Object.entries(o).filter(([k]) => k.startsWith('x-')).map(([name, v]) => ({ name, value: anyOf(v) }));
 

@@ -55,8 +55,17 @@ export type ApiResult =
 
 export interface WatchSink {
   send(ev: WatchEvent<unknown>): void;
+  /**
+   * Optional: takes an event already serialised as one JSON line (`{"type":…,"object":…}`, no
+   * newline). A sink that only writes JSON offers it, so that an event reaching many watchers is
+   * decoded and serialised once, not once per watcher; objects are then never handed out.
+   */
+  sendJson?(line: string): void;
   end(): void;
 }
+
+/** An event's decoded objects and their JSON, shared by every watcher of one kind (read-only). */
+interface SharedDecode { cur: KubeObject; prev?: KubeObject; curJson?: string; prevJson?: string }
 
 export interface ResourceRequest {
   info: RequestInfo;
@@ -194,6 +203,15 @@ export class ResourceHandler {
       store: ctx.store, kinds: ctx.kinds, codec: this.codec, log: ctx.log,
       deleteObject: async (k, ns, name) => { await this.deleteOne(k, ns, name, { dryRun: false }); },
     });
+  }
+
+  /** Per kind: decoded store events, shared by that kind's JSON watchers (dropped with the event). */
+  private readonly decodes = new Map<KindDefinition, WeakMap<StoreEvent, SharedDecode>>();
+
+  private sharedDecodes(kind: KindDefinition): WeakMap<StoreEvent, SharedDecode> {
+    let m = this.decodes.get(kind);
+    if (!m) this.decodes.set(kind, (m = new WeakMap()));
+    return m;
   }
 
   /** The watch cache of a kind's storage prefix (created on first use), or undefined when disabled. */
@@ -411,11 +429,34 @@ export class ResourceHandler {
           return t;
         };
         const send = (type: WatchEvent['type'], obj: KubeObject) => { if (!stopped) sink.send({ type, object: wrap(obj) }); };
+        // JSON sinks without Table conversion share one decode and one serialisation per event.
+        const shared = !table && sink.sendJson ? this.sharedDecodes(kind) : undefined;
+        const sendShared = (type: WatchEvent['type'], d: SharedDecode, which: 'cur' | 'prev') => {
+          if (stopped) return;
+          const json = which === 'cur' ? (d.curJson ??= JSON.stringify(d.cur)) : (d.prevJson ??= JSON.stringify(d.prev));
+          sink.sendJson!(`{"type":"${type}","object":${json}}`);
+        };
         const sendError = (s: Status) => { if (!stopped) sink.send({ type: 'ERROR', object: s }); };
         const onEvents = (evs: StoreEvent[]) => {
           for (const e of evs) {
             if (stopped) return;
             lastRev = e.revision;
+            if (shared) {
+              let d = shared.get(e);
+              if (!d) {
+                try {
+                  d = { cur: this.codec.decode(kind, { value: e.value, modRevision: e.revision }), prev: e.prevValue !== undefined ? this.codec.decode(kind, { value: e.prevValue, modRevision: e.revision }) : undefined };
+                } catch { continue; }
+                shared.set(e, d);
+              }
+              if (e.type === 'create') { if (match(d.cur)) sendShared('ADDED', d, 'cur'); continue; }
+              if (e.type === 'delete') { if (match(d.cur)) sendShared('DELETED', d, 'cur'); continue; }
+              const isNow = match(d.cur);
+              const was = d.prev ? match(d.prev) : false;
+              if (isNow) sendShared(was ? 'MODIFIED' : 'ADDED', d, 'cur');
+              else if (was) sendShared('DELETED', d, 'prev');
+              continue;
+            }
             let cur: KubeObject;
             let prev: KubeObject | undefined;
             try {

@@ -320,14 +320,14 @@ export class ApiServer {
     });
   }
 
-  private decodeBody(buf: Buffer, contentType: string | undefined, isPatch: boolean): { body: unknown; text?: string; patchType?: string } {
+  private async decodeBody(buf: Buffer, contentType: string | undefined, isPatch: boolean): Promise<{ body: unknown; text?: string; patchType?: string }> {
     const mt = bodyMediaType(contentType);
     if (isPatch) {
       const pt = PATCH_TYPES[mt];
       if (!pt) {
         throw errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json, application/apply-patch+cbor`);
       }
-      if (pt === 'apply') return { body: buf.length ? parseYamlBody(buf.toString('utf8')) : {}, patchType: pt };
+      if (pt === 'apply') return { body: buf.length ? await parseYamlBody(buf.toString('utf8')) : {}, patchType: pt };
       const text = buf.toString('utf8');
       return { body: parseJsonBody(text), text, patchType: pt };
     }
@@ -336,7 +336,7 @@ export class ApiServer {
       const text = buf.toString('utf8');
       return { body: parseJsonBody(text), text };
     }
-    if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') return { body: parseYamlBody(buf.toString('utf8')) };
+    if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') return { body: await parseYamlBody(buf.toString('utf8')) };
     if (mt === 'application/vnd.kubernetes.protobuf') {
       if (!this.opts.decodeProtobuf) throw errors.unsupportedMediaType('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
       try {
@@ -355,7 +355,7 @@ export class ApiServer {
     if (isReview(info.group, info.version, info.resource) && !this.kinds.some((k) => k.group === info.group && k.plural === info.resource)) {
       if (method !== 'POST' || info.name !== undefined) { req.resume(); throw errors.methodNotAllowed(); }
       parseCommonQuery(p.url.searchParams);
-      const d = this.decodeBody(await this.readBody(req), req.headers['content-type'], false);
+      const d = await this.decodeBody(await this.readBody(req), req.headers['content-type'], false);
       const r = review(info.group, info.resource, d.body, p.user!);
       return this.send(res, r.code, r.body);
     }
@@ -376,7 +376,7 @@ export class ApiServer {
     let patchType: string | undefined;
     if (method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
       const buf = await this.readBody(req);
-      const d = this.decodeBody(buf, req.headers['content-type'], method === 'PATCH');
+      const d = await this.decodeBody(buf, req.headers['content-type'], method === 'PATCH');
       body = d.body;
       text = d.text;
       patchType = d.patchType;
@@ -415,6 +415,7 @@ export class ApiServer {
     this.watches.add(stopAll);
     stop = result.start({
       send: (ev) => { if (!done) res.write(JSON.stringify(ev) + '\n'); },
+      sendJson: (line) => { if (!done) res.write(line + '\n'); },
       end: () => finish(),
     });
     // Not req 'close': an IncomingMessage closes once its (empty) body is consumed. The response

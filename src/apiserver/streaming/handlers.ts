@@ -4,7 +4,7 @@
 // pod is bound to. Nodes register their streamer in a per-API-server registry (streamingFor).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable, type Duplex, type Readable } from 'node:stream';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { Pod, Container, ContainerStatus } from 'kubernetes-types/core/v1.js';
 import type { KindDefinition } from '../../api/kind.js';
 import { ApiError, errors } from '../../machinery/errors.js';
@@ -202,7 +202,7 @@ export class StreamingRegistry {
     if (isWs) {
       if (!offeredWs(req).includes(PORTFORWARD_WS_PROTOCOL)) throw errors.badRequest(`unable to upgrade: port-forward over WebSocket needs the ${PORTFORWARD_WS_PROTOCOL} subprotocol`);
       const ws = await this.acceptWs(req, socket, head, PORTFORWARD_WS_PROTOCOL);
-      const tunnel = createWebSocketStream(ws);
+      const tunnel = (await import('ws')).createWebSocketStream(ws);
       tunnel.on('error', () => {});
       servePortForward(tunnel, t.ref.name, uid, forward, (m) => this.log(m));
       return true;
@@ -214,7 +214,9 @@ export class StreamingRegistry {
     return true;
   }
 
-  private acceptWs(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
+  private async acceptWs(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
+    // ws loads on the first WebSocket upgrade, not at server start (start time, resident memory).
+    const { WebSocketServer } = await import('ws');
     return new Promise((resolve, reject) => {
       // ws validates subprotocols as RFC 7230 tokens and refuses `SPDY/3.1+portforward.k8s.io`
       // ('/' is not a token character): we negotiate ourselves and add the header to the 101.

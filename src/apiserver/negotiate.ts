@@ -106,11 +106,23 @@ export function duplicateJsonFields(text: string): string[] {
   let i = 0;
   const n = text.length;
   const ws = () => { while (i < n && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++; };
-  const str = (): string => {
-    const start = i;
-    i++; // opening quote
-    while (i < n && text[i] !== '"') { if (text[i] === '\\') i++; i++; }
-    i++;
+  // Hot path (every JSON write): jump between quotes with indexOf, and decode escapes only when
+  // a key has any (values are skipped, never decoded).
+  const str = (decode: boolean): string => {
+    const start = i; // the opening quote
+    let j = i + 1;
+    for (;;) {
+      const q = text.indexOf('"', j);
+      if (q < 0) { i = n; return ''; } // unterminated: best effort
+      let b = q - 1;
+      while (b > start && text.charCodeAt(b) === 92) b--; // backslashes right before the quote
+      j = q + 1;
+      if (((q - 1 - b) & 1) === 0) break; // an even number: this quote ends the string
+    }
+    i = j;
+    if (!decode) return '';
+    const raw = text.slice(start + 1, i - 1);
+    if (!raw.includes('\\')) return raw;
     try { return JSON.parse(text.slice(start, i)) as string; } catch { return ''; }
   };
   const value = (path: string, depth: number): void => {
@@ -124,7 +136,7 @@ export function duplicateJsonFields(text: string): string[] {
       if (text[i] === '}') { i++; return; }
       while (i < n) {
         ws();
-        const k = str();
+        const k = str(true);
         const p = path ? `${path}.${k}` : k;
         if (seen.has(k)) dups.push(p);
         seen.add(k);
@@ -148,7 +160,7 @@ export function duplicateJsonFields(text: string): string[] {
         return;
       }
     } else if (c === '"') {
-      str();
+      str(false);
     } else {
       while (i < n && !',}] \n\r\t'.includes(text[i]!)) i++;
     }

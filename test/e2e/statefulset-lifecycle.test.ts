@@ -2,11 +2,12 @@
 // e2e "Burst scaling should run to completion even with unhealthy pods", §6.1 #11), orphaning
 // delete and re-adoption, cascading delete, and persistentVolumeClaimRetentionPolicy (§6.1 #22, #23;
 // Retain keeps claims; #24 a claim another controller owns is left alone; #26 after adopting an
-// orphan). One cluster; each test uses its own set and app label.
+// orphan; #27 foreign and stale references). One cluster; each test uses its own set and app label.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { tableRows, type Cluster } from './harness.js';
 import { startSetCluster, k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
 
@@ -218,5 +219,41 @@ describe('StatefulSet lifecycle with the real kubectl', () => {
     await k(c, 'scale', 'sts', 'foreign', '--replicas=1');
     await waitSetReady(c, 'foreign', sel, ['foreign-0']);
     await waitFor('claim 1 deleted', async () => (await claims(sel)).join() === 'www-foreign-0');
+  });
+
+  test('whenDeleted=Delete with foreign and stale references on claims (#27)', async () => {
+    const sel = 'app=stale';
+    const yaml = (whenDeleted: 'Retain' | 'Delete') => `${SERVICE('stale', 'stale')}---\n${setYaml({
+      name: 'stale', app: 'stale', service: 'stale', replicas: 4, retention: { whenDeleted, whenScaled: 'Retain' },
+    })}`;
+    await k(c, 'apply', '-f', c.file('stale.yaml', yaml('Retain')));
+    await waitSetReady(c, 'stale', sel, ['stale-0', 'stale-1', 'stale-2', 'stale-3']);
+    const set = await getJson(c, 'sts', 'stale');
+    await k(c, 'create', 'configmap', 'stale-owner');
+    const cm = await getJson(c, 'configmap', 'stale-owner');
+    const cmRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'stale-owner', uid: cm.metadata.uid };
+    const staleRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'unknown', uid: '00000000-0000-0000-0000-000000000001', controller: true };
+    await k(c, 'patch', 'pvc', 'www-stale-1', '--type=merge', '-p', JSON.stringify({ metadata: { ownerReferences: [cmRef] } }));
+    await k(c, 'patch', 'pvc', 'www-stale-3', '--type=merge', '-p', JSON.stringify({ metadata: { ownerReferences: [staleRef], finalizers: ['kubernetes.io/pvc-protection', 'e2e.ordinal.dev/keep'] } }));
+    const pvc3 = await getJson(c, 'pvc', 'www-stale-3');
+    await k(c, 'apply', '-f', c.file('stale-delete.yaml', yaml('Delete')));
+    const setRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'stale', uid: set.metadata.uid, controller: true, blockOwnerDeletion: true };
+    const refs = async (n: number) => (await getJson(c, 'pvc', `www-stale-${n}`)).metadata.ownerReferences;
+    await waitFor('claims 0 and 2 owned by the set', async () => isDeepStrictEqual(await refs(0), [setRef]) && isDeepStrictEqual(await refs(2), [setRef]));
+    await waitFor('claim 1 owned by the set too', async () => isDeepStrictEqual(await refs(1), [cmRef, setRef]));
+    await sleep(1000);
+    // Someone else's controller reference is never touched.
+    const pvc3After = await getJson(c, 'pvc', 'www-stale-3');
+    assert.deepEqual(pvc3After.metadata.ownerReferences, [staleRef]);
+    assert.equal(pvc3After.metadata.resourceVersion, pvc3.metadata.resourceVersion);
+    // controller: false on claim 0's reference is put back to true.
+    await k(c, 'patch', 'pvc', 'www-stale-0', '--type=merge', '-p', JSON.stringify({ metadata: { ownerReferences: [{ ...setRef, controller: false }] } }));
+    await k(c, 'annotate', 'sts', 'stale', 'e2e.ordinal.dev/poke=1');
+    await waitFor('claim 0 controller ref restored', async () => isDeepStrictEqual(await refs(0), [setRef]));
+    // Deleting the set removes claims 0 and 2 only (1 still has a live owner; 3 is not ours).
+    await k(c, 'delete', 'sts', 'stale');
+    await waitFor('claims 0 and 2 deleted', async () => (await claims(sel)).join() === 'www-stale-1,www-stale-3');
+    await sleep(1000);
+    assert.deepEqual(await claims(sel), ['www-stale-1', 'www-stale-3']);
   });
 });

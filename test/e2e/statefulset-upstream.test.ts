@@ -1,8 +1,9 @@
 // More of the upstream e2e StatefulSet scenarios (shared/spec/statefulset.md §6.1), driven with the
-// real kubectl: adopt/release (#2), no deadlock when a predecessor fails (#3), the scale subresource
-// (#13), scale-down halting on unhealthy pods (#10), failed-pod replacement (#12), minReadySeconds and
-// availableReplicas (#21), .spec.ordinals.start (#29, #30, #32), and the
-// issue's level-triggered rule: kill -9 the server mid scale-up, restart, no duplicates.
+// real kubectl: adopt/release (#2), no deadlock when a predecessor fails (#3), scale-down halting on
+// unhealthy pods (#10), failed-pod replacement (#12), the scale subresource (#13), list/patch/delete
+// a collection (#14), the status subresource (#15), minReadySeconds and availableReplicas (#21),
+// .spec.ordinals.start (#29, #30, #32), and the issue's level-triggered rule: kill -9 the server
+// mid scale-up, restart, no duplicates.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster } from './harness.js';
@@ -199,6 +200,43 @@ spec:
       await w.stop();
     }
     await k(c, 'delete', 'sts', 'ss');
+  });
+
+  test('list, patch and delete a collection of StatefulSets (#14)', async () => {
+    await k(c, 'apply', '-f', c.file('coll.yaml', `${SERVICE('coll', 'coll')}---\n${setYaml({ name: 'coll', app: 'coll', service: 'coll', replicas: 1, claims: false })}`));
+    await waitSetReady(c, 'coll', 'app=coll', ['coll-0']);
+    const patch = { metadata: { labels: { 'e2e': 'patched' } }, spec: { replicas: 2, template: { spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'nginx', image: 'registry.k8s.io/pause:3.10' }] } } } };
+    assert.equal(await k(c, 'patch', 'statefulset', 'coll', '-p', JSON.stringify(patch)), 'statefulset.apps/coll patched\n');
+    const ps = await waitFor('2 pods on the patched image', async () => {
+      const x = await waitSetReady(c, 'coll', 'app=coll', ['coll-0', 'coll-1']);
+      return x.every((p) => p.spec.containers[0].image === 'registry.k8s.io/pause:3.10') ? x : false;
+    }, 90_000);
+    assert.equal(ps[0].spec.terminationGracePeriodSeconds, 1);
+    const all = await getJson(c, 'statefulsets', '-A', '-l', 'e2e=patched');
+    assert.deepEqual(all.items.map((x: any) => `${x.metadata.namespace}/${x.metadata.name}`), ['default/coll']);
+    assert.equal(await k(c, 'delete', 'statefulsets', '-l', 'e2e=patched'), 'statefulset.apps "coll" deleted\n');
+    assert.equal((await c.kubectl(['get', 'statefulsets', '-A', '-l', 'e2e=patched'])).stderr, 'No resources found\n');
+    await waitFor('coll pods gone', async () => (await pods(c, 'app=coll')).length === 0);
+  });
+
+  test('the status subresource: read, merge-patched condition seen in a watch (#15)', async () => {
+    const st = JSON.parse(await k(c, 'get', '--raw', '/apis/apps/v1/namespaces/default/statefulsets/web/status'));
+    assert.equal(st.kind, 'StatefulSet');
+    assert.equal(st.metadata.name, 'web');
+    assert.equal(st.status.replicas, 2);
+    const w = c.kubectlStream(['get', 'sts', 'web', '-w', '-o', 'jsonpath={.status.conditions[*].type}{"\\n"}']);
+    try {
+      await sleep(800);
+      const out = await k(c, 'patch', 'sts', 'web', '--subresource=status', '--type=merge', '-p',
+        JSON.stringify({ status: { conditions: [{ type: 'StatusPatched', status: 'True', reason: 'E2E', message: 'Set from e2e test' }] } }));
+      assert.equal(out, 'statefulset.apps/web patched\n');
+      await w.waitFor(/StatusPatched/, 20_000);
+    } finally {
+      await w.stop();
+    }
+    // The spec is untouched by a status write.
+    const s = await getJson(c, 'sts', 'web');
+    assert.equal(s.metadata.generation, s.status.observedGeneration);
   });
 
   test('kill -9 mid scale-up, restart: the set converges with no duplicate pods or claims', async () => {

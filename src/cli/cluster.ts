@@ -205,9 +205,19 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const unlock = lockDataDir(opts.dataDir);
   let tls, token, store: Store;
   try {
-    tls = await loadOrCreateTls(opts.dataDir, [host]);
+    // Certificates (generated on a fresh data dir) and the store (the SQLite writer thread starts)
+    // are independent: prepare both at once.
     token = loadOrCreateToken(opts.dataDir);
-    store = await openStore(opts);
+    const tlsP = loadOrCreateTls(opts.dataDir, [host]);
+    const storeP = Promise.resolve().then(() => openStore(opts));
+    const [t, s] = await Promise.allSettled([tlsP, storeP]);
+    if (t.status === 'rejected') {
+      if (s.status === 'fulfilled') await s.value.close().catch(() => {});
+      throw t.reason;
+    }
+    if (s.status === 'rejected') throw s.reason;
+    tls = t.value;
+    store = s.value;
   } catch (e) {
     unlock();
     throw e;

@@ -128,7 +128,8 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
       const kind = opts.runtime?.name ?? opts.runtimeKind ?? ctx.opts.runtime ?? 'sim';
       const unavailable = kind === 'cri' && !opts.runtime ? containerdUnavailable() : undefined;
       if (unavailable) throw new Error(`the cri runtime cannot run containerd on this machine: ${unavailable} (or run \`ordinal up --runtime sim\`)`);
-      const client = new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem, userAgent: 'ordinal-agent' });
+      // In-process: the API server's handler directly (an `ordinal agent` elsewhere uses HTTPS).
+      const client = process.env.ORDINAL_COMPONENTS_OVER_HTTPS === '1' ? new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem, userAgent: 'ordinal-agent' }) : ctx.inProcessClient();
       const name = (opts.nodeName ?? os.hostname()).toLowerCase();
       const dataDir = opts.dataDir ?? join(ctx.dataDir, 'agent', name);
       // The CRI runtime starts its containerd on first use, once the agent knows its pod CIDR.

@@ -389,8 +389,11 @@ export class StatefulSetController {
           await this.client.delete(R.pods, ns, pod, a.pod.metadata.uid ? { preconditions: { uid: a.pod.metadata.uid } } : {});
           ctx.emit(podEvent('delete', pod, setName));
         } catch (e) {
+          // Already gone: what we wanted. It happens when a sync acts on a cache that has not yet
+          // seen our own earlier delete (a Failed pod is removed at once), so say nothing.
+          if (isApiError(e, 'NotFound')) return;
           ctx.emit(podEvent('delete', pod, setName, errText(e)));
-          if (!(a.ignoreNotFound && isApiError(e, 'NotFound'))) throw e;
+          throw e;
         }
         return;
       }

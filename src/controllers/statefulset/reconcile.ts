@@ -208,9 +208,10 @@ function newPod(set: StatefulSet, template: PodTemplate, revisionName: string, o
   const name = podName(set, ordinal);
   const tm = template.metadata ?? {};
   const spec = structuredClone(template.spec ?? {});
+  // Upstream sets ReadOnly: false, which Go's omitempty drops: real pods show only claimName.
   const claimVolumes: Volume[] = (set.spec.volumeClaimTemplates ?? []).map((t) => ({
     name: t.metadata.name!,
-    persistentVolumeClaim: { claimName: claimName(t, set, ordinal), readOnly: false },
+    persistentVolumeClaim: { claimName: claimName(t, set, ordinal) },
   }));
   const claimNames = new Set(claimVolumes.map((v) => v.name));
   const volumes = [...claimVolumes, ...(spec.volumes ?? []).filter((v) => !claimNames.has(v.name))];
@@ -542,7 +543,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       updated.metadata.labels = { ...(updated.metadata.labels ?? {}), [POD_NAME_LABEL]: updated.metadata.name, [POD_INDEX_LABEL]: String(ordinal) };
       if (!stOk) {
         const vols = new Map((updated.spec?.volumes ?? []).map((v) => [v.name, v]));
-        for (const t of templates) vols.set(t.metadata.name!, { name: t.metadata.name!, persistentVolumeClaim: { claimName: claimName(t, set, ordinal), readOnly: false } });
+        for (const t of templates) vols.set(t.metadata.name!, { name: t.metadata.name!, persistentVolumeClaim: { claimName: claimName(t, set, ordinal) } });
         updated.spec = { ...(updated.spec ?? {}), volumes: [...vols.values()] };
       }
     }

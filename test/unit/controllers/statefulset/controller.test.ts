@@ -102,3 +102,27 @@ test('manager with leader election: only one of two managers runs the controller
   await until('web-0 by the new leader', async () => (await podNames(c)).includes('web-0'));
   await m2.stop();
 });
+
+test('controller: deleting a Failed pod that is already gone is not a FailedDelete, and it is still replaced', async () => {
+  const c = new FakeClient();
+  const { errors } = await import('../../../../src/machinery/errors.js');
+  const rec = new MemoryRecorder();
+  const ctl = new StatefulSetController(c, { recorder: rec });
+  await ctl.start();
+  const s = webSet({ replicas: 1 });
+  await c.create(R.statefulsets, 'default', { ...s, metadata: { name: 'web', namespace: 'default' } } as unknown as KubeObject);
+  await until('web-0', async () => (await podNames(c)).includes('web-0'));
+  const first = await c.get(R.pods, 'default', 'web-0');
+  // The first delete answers NotFound, as when a sync acts on a cache that missed our own delete.
+  c.failNext.set('delete pods', errors.notFound({ group: '', resource: 'pods' }, 'web-0'));
+  await c.updateStatus(R.pods, 'default', { ...first, status: { phase: 'Failed', reason: 'NodePorts' } });
+  await until('the delete attempted', () => !c.failNext.has('delete pods'));
+  // A NotFound means the pod is gone: make it so, as the server would have.
+  await c.delete(R.pods, 'default', 'web-0');
+  await until('web-0 replaced', async () => {
+    const p = await c.get(R.pods, 'default', 'web-0').catch(() => undefined);
+    return !!p && p.metadata.uid !== first.metadata.uid;
+  });
+  assert.deepEqual(rec.events.filter((e) => e.reason === 'FailedDelete'), []);
+  await ctl.stop();
+});

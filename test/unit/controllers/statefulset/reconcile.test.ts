@@ -83,7 +83,7 @@ test('pods and claims are built as upstream: name, labels, owner ref, hostname/s
   assert.deepEqual(pod.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: set.metadata.uid, controller: true, blockOwnerDeletion: true }]);
   assert.equal(pod.spec!.hostname, 'web-0');
   assert.equal(pod.spec!.subdomain, 'nginx');
-  assert.deepEqual(pod.spec!.volumes, [{ name: 'www', persistentVolumeClaim: { claimName: 'www-web-0', readOnly: false } }, { name: 'config', configMap: { name: 'c' } }]);
+  assert.deepEqual(pod.spec!.volumes, [{ name: 'www', persistentVolumeClaim: { claimName: 'www-web-0' } }, { name: 'config', configMap: { name: 'c' } }]);
   assert.equal(create.claims.length, 1);
   const claim = create.claims[0]!;
   assert.equal(claim.metadata.name, 'www-web-0');

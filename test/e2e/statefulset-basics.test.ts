@@ -81,7 +81,7 @@ describe('StatefulSet Basics with the real kubectl', () => {
       assert.deepEqual(p.metadata.ownerReferences, [
         { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: set.metadata.uid, controller: true, blockOwnerDeletion: true },
       ]);
-      assert.equal(p.spec.volumes.find((v: any) => v.name === 'www').persistentVolumeClaim.claimName, `www-web-${i}`);
+      assert.deepEqual(p.spec.volumes.find((v: any) => v.name === 'www').persistentVolumeClaim, { claimName: `www-web-${i}` });
     }
     const revs = tableRows(await k(c, 'get', 'controllerrevisions'));
     assert.deepEqual(revs[0], ['NAME', 'CONTROLLER', 'REVISION', 'AGE']);

@@ -33,9 +33,10 @@ const size = (q: string | undefined) => (q ? parseQuantity(q).value() : 0);
 const requestOf = (c: PersistentVolumeClaim) => c.spec?.resources?.requests?.storage;
 const isDefault = (sc: StorageClass) => sc.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true';
 
+/** Upstream's podUsesPVC: only scheduled, non-terminal pods hold a claim (a Pending pod does not). */
 function claimInUse(c: PersistentVolumeClaim, pods: Pod[]): boolean {
   return pods.some(
-    (p) => p.metadata?.namespace === c.metadata?.namespace && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' &&
+    (p) => p.metadata?.namespace === c.metadata?.namespace && !!p.spec?.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' &&
       (p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === c.metadata?.name),
   );
 }

@@ -52,8 +52,10 @@ test('default class is assigned to claims without one; protection finalizer adde
     { spec: { storageClassName: 'local-path' } },
   ]);
   const deleting = claim('www-web-0', { volumeName: 'pv1' }, { deletionTimestamp: '2026-01-01T00:00:00Z' });
-  const user: Pod = { metadata: { name: 'web-0', namespace: 'default' }, spec: { containers: [], volumes: [{ name: 'www', persistentVolumeClaim: { claimName: 'www-web-0' } }] }, status: { phase: 'Running' } };
+  const user: Pod = { metadata: { name: 'web-0', namespace: 'default' }, spec: { nodeName: 'n1', containers: [], volumes: [{ name: 'www', persistentVolumeClaim: { claimName: 'www-web-0' } }] }, status: { phase: 'Running' } };
   assert.deepEqual(run([deleting], [], [user]), [], 'in use: kept');
+  const unscheduled: Pod = { ...user, spec: { ...user.spec!, nodeName: undefined }, status: { phase: 'Pending' } };
+  assert.equal(run([deleting], [], [unscheduled]).length, 1, 'a pod not yet scheduled does not hold the claim (upstream podUsesPVC)');
   assert.deepEqual(run([deleting], [], []), [{ type: 'patchClaim', namespace: 'default', name: 'www-web-0', patch: { metadata: { finalizers: null, resourceVersion: '1' } } }]);
 });
 

@@ -2,42 +2,13 @@
 // apimachinery's duration.HumanDuration), so every kind prints AGE and labels identically.
 import type { KubeObject } from '../machinery/object.js';
 
-/** apimachinery duration.HumanDuration. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 60 * 2) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 60 * 3) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const dy = Math.floor(hours / 24) % 365;
-    return dy === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${dy}d`;
-  }
-  return `${Math.floor(hours / 24 / 365)}y`;
-}
+import { humanDuration, translateTimestampSince } from '../machinery/duration.js';
+
+export { humanDuration };
 
 /** upstream translateTimestampSince: `<unknown>` for a missing time. */
 export function since(ts: string | undefined | null, now: Date): string {
-  if (!ts) return '<unknown>';
-  const t = Date.parse(ts);
-  if (Number.isNaN(t)) return '<unknown>';
-  return humanDuration(now.getTime() - t);
+  return translateTimestampSince(ts, now);
 }
 
 /** The AGE cell of any object. */

@@ -22,7 +22,7 @@ test('Service admission gives every NodePort port a node port and frees them on 
   await adm.admit(svc, undefined, false);
   assert.ok(svc.spec.ports[0]!.nodePort! >= 30000);
   assert.equal(svc.spec.ports[1]!.nodePort, 30443);
-  assert.ok(svc.spec.clusterIP, 'and a ClusterIP');
+  assert.ok((svc.spec as { clusterIP?: string }).clusterIP, 'and a ClusterIP');
   const clash = { metadata: { name: 'clash', namespace: 'default' }, spec: { type: 'NodePort', ports: [{ port: 81, protocol: 'TCP', nodePort: 30443 }] } };
   await assert.rejects(adm.admit(clash, undefined, false), (e: unknown) => e instanceof ApiError && e.message === 'Service "clash" is invalid: spec.ports[0].nodePort: Invalid value: 30443: provided port is already allocated');
   await adm.afterWrite(undefined, svc);

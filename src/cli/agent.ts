@@ -7,6 +7,7 @@ import { HttpClient } from '../client/http.js';
 import { NodeAgent, type NodeAgentOptions } from '../node/agent.js';
 import type { Component } from './cluster.js';
 import { defaultDataDir } from './paths.js';
+import { parseFlags, oneOf } from './flags.js';
 import { streamingFor } from '../apiserver/streaming/handlers.js';
 import { RuntimeStreamer } from '../node/streaming/runtime-streamer.js';
 import { containerdUnavailable } from '../node/runtime/containerd.js';
@@ -41,19 +42,8 @@ interface AgentArgs {
 
 export function parseAgentArgs(args: string[]): AgentArgs | 'help' {
   const o: AgentArgs = { runtime: 'sim' };
-  for (let i = 0; i < args.length; i++) {
-    let a = args[i]!;
-    let v: string | undefined;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
-    const val = () => {
-      if (v !== undefined) return v;
-      const n = args[++i];
-      if (n === undefined) throw new Error(`flag ${a} needs a value`);
-      return n;
-    };
-    switch (a) {
-      case '-h': case '--help': return 'help';
+  const help = parseFlags(args, (flag, val) => {
+    switch (flag) {
       case '--server': o.server = val(); break;
       case '--token': o.token = val(); break;
       case '--token-file': o.token = readFileSync(val(), 'utf8').trim(); break;
@@ -62,16 +52,11 @@ export function parseAgentArgs(args: string[]): AgentArgs | 'help' {
       case '--data-dir': o.dataDir = val(); break;
       case '--cluster-dns': o.clusterDNS = val(); break;
       case '--node-ip': o.nodeIP = val(); break;
-      case '--runtime': {
-        const r = val();
-        if (r !== 'sim' && r !== 'cri') throw new Error(`--runtime must be cri or sim, not ${JSON.stringify(r)}`);
-        o.runtime = r;
-        break;
-      }
-      default: throw new Error(`unknown flag ${JSON.stringify(args[i])}`);
+      case '--runtime': o.runtime = oneOf(flag, val(), ['cri', 'sim'] as const); break;
+      default: throw new Error(`unknown flag ${JSON.stringify(flag)}`);
     }
-  }
-  return o;
+  });
+  return help ?? o;
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -2,6 +2,7 @@
 import { defaultDataDir } from './paths.js';
 import { startCluster, type ClusterOptions } from './cluster.js';
 import { defaultComponents } from './components.js';
+import { parseFlags, oneOf } from './flags.js';
 
 export { startCluster, components, type Cluster, type ClusterOptions, type ClusterContext, type Component } from './cluster.js';
 
@@ -24,40 +25,19 @@ let noAgent = false;
 
 export function parseUpArgs(args: string[]): ClusterOptions | 'help' {
   const o: ClusterOptions = { dataDir: defaultDataDir() };
-  for (let i = 0; i < args.length; i++) {
-    let a = args[i]!;
-    let v: string | undefined;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
-    const val = () => {
-      if (v !== undefined) return v;
-      const n = args[++i];
-      if (n === undefined) throw new Error(`flag ${a} needs a value`);
-      return n;
-    };
-    switch (a) {
-      case '-h': case '--help': return 'help';
+  const help = parseFlags(args, (flag, val) => {
+    switch (flag) {
       case '--data-dir': o.dataDir = val(); break;
       case '--listen': o.listen = val(); break;
       case '--dns': o.dns = val(); break;
-      case '--runtime': {
-        const r = val();
-        if (r !== 'cri' && r !== 'sim') throw new Error(`--runtime must be cri or sim, not ${JSON.stringify(r)}`);
-        o.runtime = r;
-        break;
-      }
-      case '--storage': {
-        const s = val();
-        if (s !== 'sqlite' && s !== 'etcd' && s !== 'memory') throw new Error(`--storage must be sqlite, etcd or memory, not ${JSON.stringify(s)}`);
-        o.storage = s;
-        break;
-      }
+      case '--runtime': o.runtime = oneOf(flag, val(), ['cri', 'sim'] as const); break;
+      case '--storage': o.storage = oneOf(flag, val(), ['sqlite', 'etcd', 'memory'] as const); break;
       case '--no-agent': noAgent = true; break;
       case '--etcd-endpoints': o.etcdEndpoints = val().split(',').map((s) => s.trim()).filter(Boolean); break;
-      default: throw new Error(`unknown flag ${JSON.stringify(args[i])}`);
+      default: throw new Error(`unknown flag ${JSON.stringify(flag)}`);
     }
-  }
-  return o;
+  });
+  return help ?? o;
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableRows, run, type Cluster } from './harness.js';
-import { startSetCluster, k, getJson, waitFor, waitSetReady, pods, isReady, PodWatch, indexOf, creationOrder, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
+import { startSetCluster, k, deletePods, getJson, waitFor, waitSetReady, pods, isReady, PodWatch, indexOf, creationOrder, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
 
 let c: Cluster;
 let dnsPort = '';
@@ -147,7 +147,7 @@ describe('StatefulSet Basics with the real kubectl', () => {
     assert.equal(dir, join(c.dataDir, 'volumes', pv.metadata.name));
     assert.ok(existsSync(dir), `volume dir ${dir} missing`);
     writeFileSync(join(dir, 'index.html'), 'web-0\n');
-    assert.equal(await k(c, 'delete', 'pod', 'web-0'), 'pod "web-0" deleted\n');
+    assert.equal(await deletePods(c, 'web-0'), 'pod "web-0" deleted\n');
     const after = await waitSetReady(c, 'web', SEL, ['web-0', 'web-1']);
     assert.notEqual(after[0].metadata.uid, web0.metadata.uid, 'web-0 was not recreated');
     assert.equal(after[0].spec.volumes.find((v: any) => v.name === 'www').persistentVolumeClaim.claimName, 'www-web-0');
@@ -162,7 +162,7 @@ describe('StatefulSet Basics with the real kubectl', () => {
     const w = new PodWatch(c, SEL);
     try {
       await w.started();
-      assert.equal(await k(c, 'delete', 'pod', '-l', SEL), 'pod "web-0" deleted\npod "web-1" deleted\n');
+      assert.equal(await deletePods(c, '-l', SEL), 'pod "web-0" deleted\npod "web-1" deleted\n');
       await waitSetReady(c, 'web', SEL, ['web-0', 'web-1']);
       await sleep(300);
       const ev = w.events();

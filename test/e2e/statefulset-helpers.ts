@@ -66,6 +66,24 @@ export async function diagnose(c: Cluster): Promise<string> {
   ].join('\n');
 }
 
+/**
+ * `kubectl delete pod …` (names or `-l selector`), then waits as kubectl would: until each deleted
+ * pod is gone or replaced (a new uid). kubectl's own wait is switched off because it has a race
+ * (kubectl/pkg/cmd/wait IsDeleted): it GETs the pod, then LISTs and WATCHes by name; a pod that a
+ * controller deletes and re-creates between that GET and that LIST is never seen to go, and kubectl
+ * waits for ever. A node that stops pods in milliseconds (the sim runtime) hits it under load.
+ */
+export async function deletePods(c: Cluster, ...args: string[]): Promise<string> {
+  const got = await getJson(c, 'pods', ...args);
+  const before: { name: string; uid: string }[] = (got.items ?? [got]).map((p: any) => ({ name: p.metadata.name, uid: p.metadata.uid }));
+  const out = await k(c, 'delete', 'pods', '--wait=false', ...args);
+  await waitFor(`deleted pods ${before.map((p) => p.name).join(',')} to go`, async () => {
+    const now = new Map(((await getJson(c, 'pods')).items as any[]).map((p) => [p.metadata.name, p.metadata.uid]));
+    return before.every((p) => now.get(p.name) !== p.uid);
+  });
+  return out;
+}
+
 export async function getJson(c: Cluster, ...args: string[]): Promise<any> {
   return JSON.parse(await k(c, 'get', ...args, '-o', 'json'));
 }

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { tableRows, type Cluster } from './harness.js';
-import { startSetCluster, k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
+import { startSetCluster, k, deletePods, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
 
 let c: Cluster;
 
@@ -93,7 +93,7 @@ describe('StatefulSet lifecycle with the real kubectl', () => {
     assert.equal(nf.code, 1);
     assert.equal(nf.stderr, 'Error from server (NotFound): statefulsets.apps "web" not found\n');
     // Without its set, a deleted pod is not re-created.
-    assert.equal(await k(c, 'delete', 'pod', 'web-0'), 'pod "web-0" deleted\n');
+    assert.equal(await deletePods(c, 'web-0'), 'pod "web-0" deleted\n');
     await sleep(1500);
     assert.deepEqual((await pods(c, sel)).map((p) => p.metadata.uid), before.slice(1).map((p) => p.metadata.uid));
 

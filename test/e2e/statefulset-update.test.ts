@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { tableRows, type Cluster } from './harness.js';
-import { startSetCluster, k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep, IMAGE_PATCH } from './statefulset-helpers.js';
+import { startSetCluster, k, deletePods, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep, IMAGE_PATCH } from './statefulset-helpers.js';
 
 let c: Cluster;
 const SEL = 'app=nginx';
@@ -127,7 +127,7 @@ describe('StatefulSet updates with the real kubectl', () => {
     assert.deepEqual(ps.map((p) => p.metadata.uid), before.map((p) => p.metadata.uid), 'a pod was replaced despite partition 3');
     assert.deepEqual(imageAndRev(ps), NAMES.map(() => [IMG('0.21'), rev1]));
     // Tutorial step 13: web-2 is below the partition, so it is recreated from the current revision.
-    await k(c, 'delete', 'pod', 'web-2');
+    await deletePods(c, 'web-2');
     ps = await waitSetReady(c, 'web', SEL, NAMES);
     assert.notEqual(ps[2].metadata.uid, before[2].metadata.uid);
     assert.deepEqual(imageAndRev(ps), NAMES.map(() => [IMG('0.21'), rev1]));
@@ -150,7 +150,7 @@ describe('StatefulSet updates with the real kubectl', () => {
     assert.equal(await k(c, 'rollout', 'status', 'sts/web'), 'partitioned roll out complete: 1 new pods have been updated...\n');
     // Tutorial step 14: web-1 is below the partition and comes back with the old image.
     const web1 = ps[1].metadata.uid;
-    await k(c, 'delete', 'pod', 'web-1');
+    await deletePods(c, 'web-1');
     ps = await waitSetReady(c, 'web', SEL, NAMES);
     assert.notEqual(ps[1].metadata.uid, web1);
     assert.deepEqual(imageAndRev(ps), [[IMG('0.21'), rev1], [IMG('0.21'), rev1], [IMG('0.22'), rev3]]);
@@ -187,12 +187,12 @@ describe('StatefulSet updates with the real kubectl', () => {
     const r = await c.kubectl(['rollout', 'status', 'sts/web']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /rollout status is only available for RollingUpdate strategy type/);
-    await k(c, 'delete', 'pod', 'web-1');
+    await deletePods(c, 'web-1');
     ps = await waitSetReady(c, 'web', SEL, NAMES);
     assert.deepEqual(imageAndRev(ps), [[IMG('0.22'), revBefore], [IMG('0.23'), revNew], [IMG('0.22'), revBefore]]);
     assert.deepEqual([ps[0].metadata.uid, ps[2].metadata.uid], [before[0].metadata.uid, before[2].metadata.uid]);
     // Deleting the rest brings every pod to the new revision.
-    await k(c, 'delete', 'pod', 'web-0', 'web-2');
+    await deletePods(c, 'web-0', 'web-2');
     ps = await waitFor('all pods at the OnDelete revision', async () => {
       const x = await waitSetReady(c, 'web', SEL, NAMES);
       return x.every((p) => p.metadata.labels['controller-revision-hash'] === revNew) ? x : false;

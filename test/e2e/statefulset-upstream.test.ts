@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster } from './harness.js';
-import { startSetCluster, startAgain, k, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
+import { startSetCluster, startAgain, k, deletePods, getJson, waitFor, waitSetReady, pods, PodWatch, indexOf, SERVICE, setYaml, sleep } from './statefulset-helpers.js';
 
 let c: Cluster;
 const SEL = 'app=nginx';
@@ -66,7 +66,7 @@ describe('upstream StatefulSet e2e scenarios with the real kubectl', () => {
     await k(c, 'annotate', 'pod', 'web-1', 'sim.ordinal.dev/readiness=false', '--overwrite');
     await waitFor('web-1 unready', async () => (await getJson(c, 'sts', 'web')).status.readyReplicas === 1);
     const old0 = (await getJson(c, 'pod', 'web-0')).metadata.uid;
-    await k(c, 'delete', 'pod', 'web-0');
+    await deletePods(c, 'web-0');
     const p = await waitFor('web-0 recreated and Ready', async () => {
       const x = await getJson(c, 'pod', 'web-0').catch(() => undefined);
       return x && x.metadata.uid !== old0 && x.status?.conditions?.some((y: any) => y.type === 'Ready' && y.status === 'True') ? x : false;
@@ -100,7 +100,7 @@ describe('upstream StatefulSet e2e scenarios with the real kubectl', () => {
   test('minReadySeconds: availableReplicas trails readyReplicas, and follows later changes of it (#21)', async () => {
     // Fresh pods under a 3 s minReadySeconds: Ready first, available 3 s later.
     await k(c, 'patch', 'sts', 'web', '-p', '{"spec":{"minReadySeconds":3}}');
-    await k(c, 'delete', 'pod', 'web-0', 'web-1');
+    await deletePods(c, 'web-0', 'web-1');
     const t0 = Date.now();
     const ready = await waitFor('2 ready, 0 available', async () => {
       const x = await getJson(c, 'sts', 'web');
@@ -192,7 +192,7 @@ spec:
         return failed >= 0 && del > failed && indexOf(ev, (e) => e.type === 'ADDED' && e.name === 'ss-0', del) > del;
       }, 30_000);
       const firstUid = w.events()[0]!.uid;
-      await k(c, 'delete', 'pod', 'hostport');
+      await deletePods(c, 'hostport');
       const [p] = await waitSetReady(c, 'ss', 'app=ss', ['ss-0']);
       assert.notEqual(p.metadata.uid, firstUid);
       assert.equal(p.status.phase, 'Running');

@@ -222,7 +222,7 @@ test('cri cluster: a StatefulSet of real busybox pods keeps its volume across po
   // …and is still there after the pod is deleted and recreated (new uid, new container).
   const w0b = watchTimes(api, 'web-0', web0.metadata!.uid);
   const t1 = Date.now();
-  const del = await kubectl(['delete', 'pod', 'web-0']);
+  const del = await kubectl(['delete', 'pod', 'web-0', '--wait=false']); // the uid check below waits (kubectl's own wait races with a fast re-create)
   assert.equal(del.code, 0, del.stderr);
   const again = await eventually('web-0 recreated, Running and Ready', async () => {
     const p = await getPod('web-0');

@@ -32,6 +32,9 @@ const readyNow = new Map<string, boolean>();
 const readyAtAdd = new Map<string, Map<string, boolean>>(); // pod → snapshot of others' readiness when it was added
 const isReady = (p: KubeObject) => !!(p.status as { conditions?: { type: string; status: string }[] })?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
+// Deletions of pods the set re-creates pass --wait=false and wait here for the new uid: kubectl's
+// wait (GET, then LIST+WATCH by name) never returns when the pod is deleted and re-created between
+// its GET and its LIST, which a node that stops pods in milliseconds hits under load.
 async function k(...args: string[]): Promise<string> {
   try {
     const r = await exec(KUBECTL, ['--kubeconfig', cluster.kubeconfigPath, ...args], { timeout: 60_000 });
@@ -120,7 +123,7 @@ test('StatefulSet Basics with kubectl', async () => {
   // 6: delete all pods → recreated in order with the same names and claims
   step = '6: delete all pods → recreated in order with the same names and claims';
   m = mark();
-  await k('delete', 'pod', '-l', 'app=nginx');
+  await k('delete', 'pod', '-l', 'app=nginx', '--wait=false');
   await until('both recreated', async () => since(m, 'ADDED').length === 2);
   await settled(2);
   assertOrderedAdds(m, ['web-0', 'web-1']);
@@ -158,7 +161,7 @@ test('StatefulSet Basics with kubectl', async () => {
   await k('patch', 'statefulset', 'web', '--type=json', '-p', '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"registry.k8s.io/nginx-slim:0.21"}]');
   await new Promise((r) => setTimeout(r, 500));
   let uid = await uidOf('web-2');
-  await k('delete', 'pod', 'web-2');
+  await k('delete', 'pod', 'web-2', '--wait=false');
   await until('web-2 back', async () => (await names()).includes('web-2') && (await uidOf('web-2')) !== uid);
   await settled(3);
   assert.equal(await imageOf('web-2'), 'registry.k8s.io/nginx-slim:0.24');
@@ -169,7 +172,7 @@ test('StatefulSet Basics with kubectl', async () => {
   await until('web-2 updated', async () => (await names()).includes('web-2') && (await imageOf('web-2')) === 'registry.k8s.io/nginx-slim:0.21');
   await settled(3);
   uid = await uidOf('web-1');
-  await k('delete', 'pod', 'web-1');
+  await k('delete', 'pod', 'web-1', '--wait=false');
   await until('web-1 back', async () => (await names()).includes('web-1') && (await uidOf('web-1')) !== uid);
   await settled(3);
   assert.equal(await imageOf('web-1'), 'registry.k8s.io/nginx-slim:0.24');
@@ -191,7 +194,7 @@ test('StatefulSet Basics with kubectl', async () => {
   await new Promise((r) => setTimeout(r, 1000));
   for (const n of ['web-0', 'web-1', 'web-2']) assert.equal(await imageOf(n), 'registry.k8s.io/nginx-slim:0.21');
   uid = await uidOf('web-0');
-  await k('delete', 'pod', 'web-0');
+  await k('delete', 'pod', 'web-0', '--wait=false');
   await until('web-0 back', async () => (await names()).includes('web-0') && (await uidOf('web-0')) !== uid);
   assert.equal(await imageOf('web-0'), 'registry.k8s.io/nginx-slim:0.22');
   await settled(3);

@@ -108,7 +108,7 @@ async function changeToAnswerLatency(server: DnsServer, samples = 200): Promise<
  */
 async function podReadyToAnswer(samples = 60): Promise<{ p50: number; p99: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ordinal-dnsbench-cluster-'));
-  const cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'memory', components: [endpointsComponent], log: () => {} });
+  const cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'memory', components: [endpointsComponent], log: () => {} });
   const client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
   const server = new DnsServer({ host: '127.0.0.1', port: 0, upstreams: [] });
   await server.start();

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   console.log(`pods benchmark — ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}; ${PODS} pods at ${RATE}/s over ${NODES} sim nodes`);
   const dir = mkdtempSync(join(tmpdir(), 'ordinal-podbench-'));
   const agents = Array.from({ length: NODES }, (_, i) => nodeAgentComponent({ nodeName: `node-${i}`, sim: { pullDelayMs: 50, startDelayMs: 50 } }));
-  const cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'sqlite', components: [...defaultComponents({ agent: false }), ...agents], log: () => {} });
+  const cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'sqlite', components: [...defaultComponents({ agent: false }), ...agents], log: () => {} });
   const client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
   // Wait for all nodes.
   for (;;) {

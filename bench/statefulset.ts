@@ -21,7 +21,7 @@ import type { KubeObject } from '../src/machinery/object.js';
 const SMALL = Number(process.env.BENCH_STS_REPLICAS ?? 100);
 const LARGE = Number(process.env.BENCH_STS_PODS ?? 1000);
 const dir = mkdtempSync(join(tmpdir(), 'ordinal-bench-sts-'));
-const cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'sqlite', components: [], log: () => undefined });
+const cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'sqlite', components: [], log: () => undefined });
 const client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
 // Count the controller's API calls by verb (its own client, separate from the stand-in kubelet's).
 const calls: Record<string, number> = {};

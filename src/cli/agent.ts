@@ -11,6 +11,7 @@ import { parseFlags, oneOf } from './flags.js';
 import { streamingFor } from '../apiserver/streaming/handlers.js';
 import { RuntimeStreamer } from '../node/streaming/runtime-streamer.js';
 import { containerdUnavailable } from '../node/runtime/containerd.js';
+import { chooseRuntime, probeRuntime } from './runtime-choice.js';
 
 const USAGE = `Usage: ordinal agent --server URL --token TOKEN [flags]
 
@@ -22,8 +23,9 @@ Flags:
   --token TOKEN         bearer token (or --token-file FILE)
   --ca-file FILE        CA certificate of the API server
   --name NODE           node name (default: the hostname)
-  --runtime sim|cri     container runtime (default sim; cri = real containers in a private
-                        containerd: root + Debian containerd runc containernetworking-plugins busybox-static)
+  --runtime sim|cri     container runtime: cri = real containers in a private containerd (root +
+                        Debian containerd runc containernetworking-plugins busybox-static), sim =
+                        simulated. Default: cri where it can run, else sim with a notice saying why
   --data-dir DIR        where pods' volumes and logs live (default <data dir>/agent-<name>)
   --cluster-dns IP      cluster DNS address written into pods' resolv.conf (default 10.96.0.10)
   --node-ip IP          the node's InternalIP (default: the first non-loopback IPv4)
@@ -34,14 +36,15 @@ interface AgentArgs {
   token?: string;
   caFile?: string;
   name?: string;
-  runtime: 'sim' | 'cri';
+  /** undefined = decide (chooseRuntime). */
+  runtime?: 'sim' | 'cri';
   dataDir?: string;
   clusterDNS?: string;
   nodeIP?: string;
 }
 
 export function parseAgentArgs(args: string[]): AgentArgs | 'help' {
-  const o: AgentArgs = { runtime: 'sim' };
+  const o: AgentArgs = {};
   const help = parseFlags(args, (flag, val) => {
     switch (flag) {
       case '--server': o.server = val(); break;
@@ -73,17 +76,19 @@ export async function run(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const unavailable = o.runtime === 'cri' ? containerdUnavailable() : undefined;
-  if (unavailable) {
-    console.error(`ordinal agent: --runtime cri cannot run containerd on this machine: ${unavailable}`);
+  const choice = chooseRuntime(o.runtime, probeRuntime());
+  if (choice.error) {
+    console.error(`ordinal agent: ${choice.error}`);
     return 1;
   }
+  if (choice.notice) console.error(`ordinal agent: notice: ${choice.notice}`);
+  o.runtime = choice.runtime;
   const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
   const name = (o.name ?? os.hostname()).toLowerCase();
   const client = new HttpClient({ url: o.server!, token: o.token, caPem: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined, userAgent: `ordinal-agent/${name}` });
   const dataDir = o.dataDir ?? join(defaultDataDir(), `agent-${name}`);
   // The CRI runtime starts its containerd on first use, once the agent knows its pod CIDR.
-  const runtime = o.runtime === 'cri' ? new (await import('../node/runtime/cri.js')).CriRuntime({ dataDir, podCIDR: () => agent.podCIDR, log }) : undefined;
+  const runtime = o.runtime === 'cri' ? new (await import('../node/runtime/cri.js')).CriRuntime({ dataDir, podCIDR: () => agent.podCIDR, log, ...criEnv() }) : undefined;
   const agent: NodeAgent = new NodeAgent({
     client, nodeName: name, runtimeKind: o.runtime, runtime, dataDir,
     clusterDNS: o.clusterDNS ? [o.clusterDNS] : undefined, nodeIP: o.nodeIP, log,
@@ -105,6 +110,14 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * ORDINAL_CRI_BRIDGE / ORDINAL_CRI_CGROUP_ROOT: a bridge and cgroup parent of the node's own, so
+ * that a test's cluster never shares the default ones with another cluster on the same machine.
+ */
+function criEnv(): { bridgeName?: string; cgroupRoot?: string } {
+  return { bridgeName: process.env.ORDINAL_CRI_BRIDGE || undefined, cgroupRoot: process.env.ORDINAL_CRI_CGROUP_ROOT || undefined };
+}
+
 /** An in-process node agent for `ordinal up` and tests (sim runtime unless told otherwise). */
 export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'>> = {}): Component & { agent?: NodeAgent } {
   const comp: Component & { agent?: NodeAgent } = {
@@ -118,7 +131,11 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
       const name = (opts.nodeName ?? os.hostname()).toLowerCase();
       const dataDir = opts.dataDir ?? join(ctx.dataDir, 'agent', name);
       // The CRI runtime starts its containerd on first use, once the agent knows its pod CIDR.
-      const ownRuntime = kind === 'cri' && !opts.runtime ? new (await import('../node/runtime/cri.js')).CriRuntime({ dataDir, podCIDR: () => agent.podCIDR, log: ctx.log }) : undefined;
+      const ownRuntime = kind === 'cri' && !opts.runtime
+        ? new (await import('../node/runtime/cri.js')).CriRuntime({
+          dataDir, podCIDR: () => agent.podCIDR, log: ctx.log, ...criEnv(),
+        })
+        : undefined;
       const agent: NodeAgent = new NodeAgent({ log: ctx.log, ...opts, dataDir, nodeName: name, client, runtimeKind: kind, runtime: opts.runtime ?? ownRuntime });
       comp.agent = agent;
       try {

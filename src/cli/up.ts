@@ -3,6 +3,7 @@ import { defaultDataDir } from './paths.js';
 import { startCluster, type ClusterOptions } from './cluster.js';
 import { defaultComponents } from './components.js';
 import { parseFlags, oneOf } from './flags.js';
+import { chooseRuntime, probeRuntime } from './runtime-choice.js';
 
 export { startCluster, components, type Cluster, type ClusterOptions, type ClusterContext, type Component } from './cluster.js';
 
@@ -14,7 +15,10 @@ Flags:
   --data-dir DIR          where the cluster keeps its state (default $ORDINAL_HOME or ~/.ordinal)
   --listen HOST:PORT      API server address (default 127.0.0.1:6443; port 0 = any free port)
   --dns HOST:PORT         cluster DNS address (used once DNS is enabled)
-  --runtime cri|sim       container runtime (default sim)
+  --runtime cri|sim       container runtime: cri = real containers (a private containerd under the
+                          data dir; needs root and Debian's containerd runc containernetworking-plugins
+                          busybox-static), sim = simulated. Default: cri where it can run, else sim
+                          with a notice saying why
   --storage sqlite|etcd|memory   storage backend (default sqlite, a file in the data dir)
   --etcd-endpoints URLS   comma-separated etcd client URLs (with --storage etcd)
   --no-agent              run no node agent in this process (nodes join with 'ordinal agent')
@@ -53,10 +57,20 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
+  // The runtime matters only to the node agent this process runs (none with --no-agent).
+  if (!noAgent) {
+    const choice = chooseRuntime(opts.runtime, probeRuntime());
+    if (choice.error) {
+      console.error(`ordinal up: ${choice.error}`);
+      return 1;
+    }
+    if (choice.notice) console.error(`ordinal up: notice: ${choice.notice}`);
+    opts.runtime = choice.runtime;
+  }
   opts.log = log;
   opts.components ??= defaultComponents({ agent: !noAgent });
   const t0 = Date.now();
-  opts.onApiReady = (i) => log(`API server listening on ${i.url} (storage ${i.storage}, data dir ${opts.dataDir}), ready in ${Date.now() - t0} ms`);
+  opts.onApiReady = (i) => log(`API server listening on ${i.url} (storage ${i.storage}, ${noAgent ? 'no node agent' : `runtime ${opts.runtime}`}, data dir ${opts.dataDir}), ready in ${Date.now() - t0} ms`);
   // Signals are handled from the start: a SIGTERM while components are still starting waits for
   // start-up to finish (or fail) and then stops cleanly, instead of killing the process.
   let signalled: string | undefined;

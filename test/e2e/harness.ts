@@ -52,6 +52,10 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** the launcher and its leading args (default [bin/ordinal]); `up …` is appended */
   command?: string[];
+  /** leave --runtime to `up`'s own default (else the harness passes --runtime sim) */
+  defaultRuntime?: boolean;
+  /** extra environment for `ordinal up` */
+  env?: Record<string, string>;
 }
 
 /** A long-running kubectl (e.g. `get -w`) whose output accumulates. */
@@ -108,6 +112,7 @@ export class Cluster {
   private err = '';
   private exited?: Promise<void>;
   private readonly extraArgs: string[];
+  private readonly env: Record<string, string>;
   private readonly command: string[];
   private agent?: https.Agent;
 
@@ -117,7 +122,11 @@ export class Cluster {
     this.dataDir = opts.dataDir ?? join(this.tmp, 'data');
     this.home = join(this.tmp, 'home');
     mkdirSync(this.home, { recursive: true });
-    this.extraArgs = opts.args ?? [];
+    // The simulated runtime unless a test asks for one: `up` defaults to real containers (cri)
+    // where containerd can run, and the suite must stay fast and deterministic.
+    const args = opts.args ?? [];
+    this.extraArgs = opts.defaultRuntime || args.some((a) => a === '--runtime' || a.startsWith('--runtime=')) ? args : [...args, '--runtime', 'sim'];
+    this.env = opts.env ?? {};
     this.command = opts.command ?? [ORDINAL];
   }
 
@@ -140,7 +149,7 @@ export class Cluster {
     const kcBefore = existsSync(this.kubeconfig) ? statSync(this.kubeconfig).mtimeMs : 0;
     const child = spawn(this.command[0]!, [...this.command.slice(1), 'up', '--data-dir', this.dataDir, '--listen', listen, ...this.extraArgs], {
       cwd: ROOT,
-      env: { ...process.env, ORDINAL_HOME: this.dataDir },
+      env: { ...process.env, ORDINAL_HOME: this.dataDir, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = child;

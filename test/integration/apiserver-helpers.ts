@@ -53,7 +53,7 @@ export const widgetKind: KindDefinition = {
 export async function startTestCluster(opts: Partial<ClusterOptions> = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ordinal-api-'));
   const cluster = await startCluster({
-    dataDir, listen: '127.0.0.1:0', storage: 'memory', components: [], log: () => {},
+    dataDir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'memory', components: [], log: () => {},
     kinds: [...registryKinds, widgetKind], ...opts,
   });
   const agent = new https.Agent({ ca: cluster.caPem, keepAlive: true });

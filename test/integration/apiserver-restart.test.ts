@@ -47,7 +47,7 @@ test('restart on the same data dir keeps CA, token and objects', async () => {
 test('`ordinal up` prints the kubeconfig hint, serves /readyz and exits 0 on SIGTERM', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ordinal-up-'));
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'ordinal');
-  const child = spawn(bin, ['up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--storage', 'memory'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  const child = spawn(bin, ['up', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--storage', 'memory', '--runtime', 'sim'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -26,7 +26,7 @@ async function kubectl(...args: string[]): Promise<string> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-deploy-'));
-  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'memory', components: [gcComponent, replicaSetComponent, deploymentComponent], log: () => {} });
+  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'memory', components: [gcComponent, replicaSetComponent, deploymentComponent], log: () => {} });
   client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
   // Stand-in kubelet: every new pod becomes Running and Ready.
   let ip = 10;

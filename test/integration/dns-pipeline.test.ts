@@ -46,7 +46,7 @@ async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms =
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-dnspipe-'));
-  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'memory', components: [endpointsComponent, schedulerComponent], log: () => {} });
+  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'memory', components: [endpointsComponent, schedulerComponent], log: () => {} });
   client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
   dns = new DnsServer({ host: '127.0.0.1', port: 0, upstreams: [] });
   await dns.start();

@@ -21,7 +21,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-node-kubectl-'));
   mkdirSync(join(dir, 'home'));
   cluster = await startCluster({
-    dataDir: dir, listen: '127.0.0.1:0', storage: 'memory', log: () => {},
+    dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'memory', log: () => {},
     components: [schedulerComponent, nodeAgentComponent({ nodeName: 'node-1', nodeIP: '127.0.0.1' })],
   });
 });

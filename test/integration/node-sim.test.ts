@@ -64,7 +64,7 @@ function podLog(name: string, query = ''): Promise<{ code: number; body: string 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-node-sim-'));
   cluster = await startCluster({
-    dataDir: dir, listen: '127.0.0.1:0', storage: 'memory', log: () => {},
+    dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'memory', log: () => {},
     components: [endpointsComponent, schedulerComponent, agentA],
   });
   client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });

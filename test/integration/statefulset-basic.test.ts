@@ -61,7 +61,7 @@ const rev = async (name: string) => {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-sts-'));
-  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'memory', components: [], log: () => undefined });
+  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'memory', components: [], log: () => undefined });
   client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
   manager = startControllers(client, { log: () => undefined });
   await manager.ready;

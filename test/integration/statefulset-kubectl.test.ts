@@ -69,7 +69,7 @@ const since = (m: number, type: string) => seen.slice(m).filter((e) => e.type ==
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-sts-kubectl-'));
-  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'sqlite', components: defaultComponents(), log: () => undefined });
+  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'sqlite', components: defaultComponents(), log: () => undefined });
   client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
   const list = await client.list(R.pods, NS);
   watch = await client.watch(R.pods, NS, { labelSelector: 'app=nginx', resourceVersion: list.metadata.resourceVersion });

@@ -18,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ordinal-sts-restart-'));
 let running: { cluster: Cluster; client: HttpClient; manager: ControllerManager } | undefined;
 
 async function up() {
-  const cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'sqlite', components: [], log: () => undefined });
+  const cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'sqlite', components: [], log: () => undefined });
   const client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
   const manager = startControllers(client, { log: () => undefined });
   await manager.ready;

@@ -21,7 +21,7 @@ let client: HttpClient;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-sts-stuck-'));
-  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'sqlite', components: defaultComponents(), log: () => undefined });
+  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'sqlite', components: defaultComponents(), log: () => undefined });
   client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
 });
 after(async () => {

@@ -88,7 +88,7 @@ function rawGet(path: string): Promise<{ code: number; body: string }> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-streaming-'));
-  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', storage: 'memory', log: () => {}, components: [installStreaming, schedulerComponent, agent, streaming] });
+  cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'memory', log: () => {}, components: [installStreaming, schedulerComponent, agent, streaming] });
   client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
   await createPod('web-0', [{ name: 'nginx', args: ['echo line one; echo line two; echo line three; sleep infinity'] }]);
   await createPod('multi', [{ name: 'a', args: ['echo from a; sleep infinity'] }, { name: 'b', args: ['echo from b; sleep infinity'] }]);

@@ -34,7 +34,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-streaming-ws-'));
   const runtime = new RecordingSim({ podCIDR: '10.250.0.0/24', pullDelayMs: 0, startDelayMs: 0 });
   cluster = await startCluster({
-    dataDir: dir, listen: '127.0.0.1:0', storage: 'memory', log: () => {},
+    dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'memory', log: () => {},
     components: [{ name: 'streaming', async start(ctx) { return { stop: streamingFor(ctx).register('sim-node', new RuntimeStreamer(runtime)) }; } }],
   });
   const client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });

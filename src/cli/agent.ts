@@ -9,6 +9,7 @@ import type { Component } from './cluster.js';
 import { defaultDataDir } from './paths.js';
 import { parseFlags, oneOf } from './flags.js';
 import { streamingFor } from '../apiserver/streaming/handlers.js';
+import { startNodeStreamingServer, nodeStreamingOptions, defaultNodeIP, parseDuration, type KubeletServer } from './agent-streams.js';
 import { RuntimeStreamer } from '../node/streaming/runtime-streamer.js';
 import { containerdUnavailable } from '../node/runtime/containerd.js';
 import { chooseRuntime, probeRuntime } from './runtime-choice.js';
@@ -29,6 +30,11 @@ Flags:
   --data-dir DIR        where pods' volumes and logs live (default <data dir>/agent-<name>)
   --cluster-dns IP      cluster DNS address written into pods' resolv.conf (default 10.96.0.10)
   --node-ip IP          the node's InternalIP (default: the first non-loopback IPv4)
+  --address IP          where the streaming server (logs, exec, attach, port-forward) listens
+                        (default: the node IP)
+  --port N              the streaming server's port (default 10250; 0 = any free port)
+  --node-status-update-frequency D   how often the node status is posted and the Lease renewed
+                        (default 10s)
   -h, --help            show this help`;
 
 interface AgentArgs {
@@ -41,10 +47,13 @@ interface AgentArgs {
   dataDir?: string;
   clusterDNS?: string;
   nodeIP?: string;
+  address?: string;
+  port: number;
+  statusUpdateMs?: number;
 }
 
 export function parseAgentArgs(args: string[]): AgentArgs | 'help' {
-  const o: AgentArgs = {};
+  const o: AgentArgs = { port: 10250 };
   const help = parseFlags(args, (flag, val) => {
     switch (flag) {
       case '--server': o.server = val(); break;
@@ -55,6 +64,14 @@ export function parseAgentArgs(args: string[]): AgentArgs | 'help' {
       case '--data-dir': o.dataDir = val(); break;
       case '--cluster-dns': o.clusterDNS = val(); break;
       case '--node-ip': o.nodeIP = val(); break;
+      case '--address': o.address = val(); break;
+      case '--port': {
+        const v = val();
+        if (!/^\d+$/.test(v) || Number(v) > 65535) throw new Error(`--port must be a port number, not ${JSON.stringify(v)}`);
+        o.port = Number(v);
+        break;
+      }
+      case '--node-status-update-frequency': o.statusUpdateMs = parseDuration(val()); break;
       case '--runtime': o.runtime = oneOf(flag, val(), ['cri', 'sim'] as const); break;
       default: throw new Error(`unknown flag ${JSON.stringify(flag)}`);
     }
@@ -85,19 +102,34 @@ export async function run(args: string[]): Promise<number> {
   o.runtime = choice.runtime;
   const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
   const name = (o.name ?? os.hostname()).toLowerCase();
-  const client = new HttpClient({ url: o.server!, token: o.token, caPem: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined, userAgent: `ordinal-agent/${name}` });
+  const caPem = o.caFile ? readFileSync(o.caFile, 'utf8') : undefined;
+  const client = new HttpClient({ url: o.server!, token: o.token, caPem, userAgent: `ordinal-agent/${name}` });
   const dataDir = o.dataDir ?? join(defaultDataDir(), `agent-${name}`);
   // The CRI runtime starts its containerd on first use, once the agent knows its pod CIDR.
   const runtime = o.runtime === 'cri' ? new (await import('../node/runtime/cri.js')).CriRuntime({ dataDir, podCIDR: () => agent.podCIDR, log, ...criEnv() }) : undefined;
+  // logs/exec/attach/port-forward: the API server connects to this node's streaming server (the
+  // kubelet's port), which accepts only the API server's certificate; our certificate's fingerprint
+  // is published on the Node so the API server can check it is talking to this agent.
+  let kubelet: KubeletServer;
+  try {
+    kubelet = await startNodeStreamingServer({ server: o.server!, caPem, host: o.address ?? o.nodeIP ?? defaultNodeIP(), port: o.port, runtime: () => agent.runtime, log });
+  } catch (e) {
+    console.error(`ordinal agent: streaming server: ${(e as Error).message}`);
+    await runtime?.close();
+    return 1;
+  }
   const agent: NodeAgent = new NodeAgent({
     client, nodeName: name, runtimeKind: o.runtime, runtime, dataDir,
     clusterDNS: o.clusterDNS ? [o.clusterDNS] : undefined, nodeIP: o.nodeIP, log,
+    ...nodeStreamingOptions(kubelet),
+    ...(o.statusUpdateMs ? { statusUpdateMs: o.statusUpdateMs, leaseRenewMs: Math.min(o.statusUpdateMs, 10_000) } : {}),
   });
   try {
     await agent.start();
   } catch (e) {
     console.error(`ordinal agent: ${(e as Error).message}`);
     await agent.stop();
+    await kubelet.close();
     await runtime?.close();
     return 1;
   }
@@ -105,6 +137,7 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  await kubelet.close();
   await agent.stop();
   await runtime?.close();
   return 0;

@@ -68,6 +68,8 @@ export interface ClusterContext {
   addUpgradeHandler(h: UpgradeHandler): void;
   /** A Client that calls the API handler directly (no TLS/HTTP/JSON text); same semantics as HttpClient. */
   inProcessClient(): Client & { close(): void };
+  /** The API server's serving certificate and key (also its client identity towards node agents' streaming servers). */
+  servingTls?: { certPem: string; keyPem: string };
 }
 
 export interface Component {
@@ -292,6 +294,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       addConnectHandler: (h) => connect.push(h),
       addUpgradeHandler: (h) => upgrade.push(h),
       inProcessClient: () => new InProcessClient(api.handler, kinds),
+      servingTls: { certPem: tls.certPem, keyPem: tls.keyPem },
     };
     opts.onApiReady?.({ url, kubeconfigPath: kcPath, storage: store.kind });
     for (const c of comps) {

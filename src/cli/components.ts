@@ -24,6 +24,7 @@ import { startServiceAccountController } from '../controllers/serviceaccounts/co
 import { startNodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
 import { startPodGcController } from '../controllers/podgc/controller.js';
 import { nodeAgentComponent } from './agent.js';
+import { remoteNodeStreamsComponent, durationEnv } from './agent-streams.js';
 
 /**
  * The client in-process components use: the API server's handler called directly (same
@@ -134,7 +135,11 @@ export const deploymentComponent = controller('deployment-controller', (client, 
 
 export const serviceAccountsComponent = controller('serviceaccount-controller', (client, ctx, informers) => startServiceAccountController(client, { informers, caPem: ctx.caPem, log: ctx.log }));
 
-export const nodeLifecycleComponent = controller('node-lifecycle-controller', (client, ctx, informers) => startNodeLifecycleController(client, { log: ctx.log }));
+// ORDINAL_NODE_MONITOR_GRACE_PERIOD / ORDINAL_NODE_MONITOR_PERIOD (e.g. "3s", "200ms"): shorter than
+// upstream's 40 s / 5 s, for tests that kill a node agent process.
+export const nodeLifecycleComponent = controller('node-lifecycle-controller', (client, ctx, informers) => startNodeLifecycleController(client, {
+  log: ctx.log, gracePeriodMs: durationEnv('ORDINAL_NODE_MONITOR_GRACE_PERIOD'), monitorPeriodMs: durationEnv('ORDINAL_NODE_MONITOR_PERIOD'),
+}));
 
 export const podGcComponent = controller('pod-garbage-collector', (client, ctx, informers) => startPodGcController(client, { informers, log: ctx.log }));
 
@@ -152,6 +157,7 @@ export function defaultComponents(opts: { agent?: boolean } = {}): Component[] {
     podGcComponent,
     schedulerComponent,
     dnsComponent,
+    remoteNodeStreamsComponent,
     ...(opts.agent === false ? [] : [nodeAgentComponent()]),
   ];
 }

@@ -44,6 +44,10 @@ export interface NodeAgentOptions {
   hostResolvConf?: string;
   nodeIP?: string;
   labels?: Record<string, string>;
+  /** Streaming server port published as status.daemonEndpoints.kubeletEndpoint.Port (default 10250). */
+  kubeletPort?: number;
+  /** Extra Node annotations set at registration (e.g. the streaming certificate's fingerprint). */
+  annotations?: Record<string, string>;
   /** Pod capacity (upstream --max-pods, default 110); more than ~250 needs a wider podCIDRMaskSize. */
   maxPods?: number;
   /** Size of the node's pod CIDR within 10.244.0.0/16 (default 24; 22 fits 1,000 pods). */
@@ -259,7 +263,7 @@ export class NodeAgent {
           'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': goArch(os.arch()),
           ...(this.o.labels ?? {}),
         },
-        annotations: { ...(existing?.metadata?.annotations ?? {}), 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+        annotations: { ...(existing?.metadata?.annotations ?? {}), 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true', ...(this.o.annotations ?? {}) },
       },
       spec: { ...(existing?.spec ?? {}), podCIDR: this.podCIDR, podCIDRs: [this.podCIDR] },
       status: this.nodeStatus(existing, now),
@@ -272,7 +276,7 @@ export class NodeAgent {
       allocatable: { ...this.capacity },
       conditions: nodeConditions(existing?.status?.conditions, now),
       addresses: [{ type: 'InternalIP', address: this.nodeIP }, { type: 'Hostname', address: this.nodeName }],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: this.o.kubeletPort ?? 10250 } },
       nodeInfo: {
         machineID: readId('/etc/machine-id'), systemUUID: readId('/sys/class/dmi/id/product_uuid'), bootID: readId('/proc/sys/kernel/random/boot_id'),
         kernelVersion: os.release(), osImage: osImage(),

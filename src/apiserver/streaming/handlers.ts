@@ -1,11 +1,14 @@
 // The API server's pod streaming endpoints — log (plain HTTP), exec/attach (WebSocket channel
 // protocol or SPDY) and portforward (SPDY, plain or tunnelled in a WebSocket) — validated against
 // the pod the way upstream's apiserver and kubelet do, then served by the PodStreams of the node the
-// pod is bound to. Nodes register their streamer in a per-API-server registry (streamingFor).
+// pod is bound to. Nodes in this process register their streamer in a per-API-server registry
+// (streamingFor); for any other node the request is proxied, after the same validation, to the
+// streaming server of that node's agent (./node-proxy.ts, served by ./kubelet-server.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable, type Duplex, type Readable } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { Pod, Container, ContainerStatus } from 'kubernetes-types/core/v1.js';
+import type { Pod, Node, Container, ContainerStatus } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../../machinery/object.js';
 import type { KindDefinition } from '../../api/kind.js';
 import { ApiError, errors } from '../../machinery/errors.js';
 import type { RequestInfo } from '../request-info.js';
@@ -14,6 +17,7 @@ import type { ConnectHandler, UpgradeHandler } from '../server.js';
 import { WS_CHANNEL_PROTOCOLS, chooseChannelProtocol, wsCommandSession } from './ws-channel.js';
 import { SPDY_COMMAND_PROTOCOLS, spdyCommandSession, type CommandIO, type CommandOutcome, type CommandRequest, type CommandSession } from './remotecommand.js';
 import { servePortForward } from './portforward.js';
+import { nodeEndpoint, proxyLog, proxyUpgrade, type NodeEndpoint, type ProxyIdentity } from './node-proxy.js';
 
 /** Same shape as src/node/streaming/types.ts PodStreamer (declared here: apiserver never imports node). */
 export interface PodRef { namespace: string; name: string; uid?: string }
@@ -54,12 +58,26 @@ export function streamingFor(host: StreamingHost): StreamingRegistry {
 const flag = (q: URLSearchParams, k: string) => ['true', '1'].includes((q.get(k) ?? '').toLowerCase());
 const names = (cs: { name: string }[] | undefined) => (cs ?? []).map((c) => c.name).join(' ');
 
+/** A validated request's pod and where it is served: a streamer in this process, or a remote node's agent. */
+interface Target { pod: Pod; ref: PodRef; streams?: PodStreams; remote?: NodeEndpoint }
+
 export class StreamingRegistry {
   private readonly nodes = new Map<string, PodStreams>();
   private readonly podKind: KindDefinition | undefined;
+  private readonly nodeKind: KindDefinition | undefined;
+  private identity?: ProxyIdentity;
 
   constructor(private readonly host: StreamingHost) {
     this.podKind = host.kinds.find((k) => k.group === '' && k.kind === 'Pod');
+    this.nodeKind = host.kinds.find((k) => k.group === '' && k.kind === 'Node');
+  }
+
+  /**
+   * Streams for pods on nodes without an in-process streamer go to the node agent's streaming
+   * server, which accepts only this client certificate (the API server's own serving certificate).
+   */
+  enableRemoteNodes(identity: ProxyIdentity): void {
+    this.identity = identity;
   }
 
   /** A node's streamer; returns the unregister function. */
@@ -72,16 +90,30 @@ export class StreamingRegistry {
     this.host.log?.(m);
   }
 
-  /** The pod and its node's streamer, or undefined when no registered node serves it (the server's default answers). */
-  private async target(info: RequestInfo): Promise<{ pod: Pod; streams: PodStreams; ref: PodRef } | undefined> {
+  /** The pod and who serves its node, or undefined when nobody does (the server's default answers). */
+  private async target(info: RequestInfo): Promise<Target | undefined> {
     if (!this.podKind || info.group !== '' || info.resource !== 'pods' || !info.name || !info.namespace) return undefined;
     const { obj } = await this.host.handler.getObject(this.podKind, info.namespace, info.name);
     const pod = obj as unknown as Pod;
     const node = pod.spec?.nodeName;
     if (!node) throw errors.badRequest(`pod ${info.name} does not have a host assigned`);
+    const ref = { namespace: info.namespace, name: info.name, uid: pod.metadata?.uid };
     const streams = this.nodes.get(node);
-    if (!streams) return undefined;
-    return { pod, streams, ref: { namespace: info.namespace, name: info.name, uid: pod.metadata?.uid } };
+    if (streams) return { pod, streams, ref };
+    if (!this.identity || !this.nodeKind) return undefined;
+    let nodeObj: KubeObject;
+    try {
+      nodeObj = (await this.host.handler.getObject(this.nodeKind, undefined, node)).obj;
+    } catch (e) {
+      if (e instanceof ApiError && e.status.code === 404) throw errors.internal(`nodes "${node}" not found`);
+      throw e;
+    }
+    const remote = nodeEndpoint(nodeObj as unknown as Node);
+    if (typeof remote === 'string') {
+      this.log(`streams for pod ${info.namespace}/${info.name}: ${remote}`);
+      return undefined;
+    }
+    return { pod, ref, remote };
   }
 
   // ---- plain HTTP: log (and a clear error for exec/attach/portforward without an upgrade) ----
@@ -93,42 +125,19 @@ export class StreamingRegistry {
     if (!t) return false;
     req.resume();
     if (sub !== 'log') throw errors.badRequest('Upgrade request required');
-    await this.serveLog(t, new URL(req.url ?? '/', 'https://localhost').searchParams, req, res);
-    return true;
-  };
-
-  private async serveLog(t: { pod: Pod; streams: PodStreams; ref: PodRef }, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const q = new URL(req.url ?? '/', 'https://localhost').searchParams;
     const opts = logOptions(q);
     const container = chooseContainer(t.pod, q.get('container') ?? '');
     validateLogStatus(t.pod, container, !!opts.previous);
-    const abort = new AbortController();
-    res.on('close', () => abort.abort());
-    req.on('close', () => { if (res.writableFinished || res.destroyed) abort.abort(); });
-    let started = false;
-    const start = () => {
-      if (started) return;
-      started = true;
-      res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-      res.flushHeaders();
-    };
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        start();
-        if (res.destroyed) return cb();
-        if (res.write(chunk)) cb(); else res.once('drain', () => cb()).once('close', () => cb());
-      },
-    });
-    if (opts.follow) start(); // kubectl -f wants headers at once, even before the first line
-    try {
-      await t.streams.logs(t.ref, container, opts, out, abort.signal);
-    } catch (e) {
-      if (!started) throw asApiError(e);
-      this.log(`log stream ${t.ref.namespace}/${t.ref.name}/${container}: ${(e as Error).message}`);
+    if (t.streams) {
+      await serveLog(t.streams, t.ref, container, opts, req, res, (m) => this.log(m));
+    } else {
+      q.delete('container');
+      const path = `/containerLogs/${seg(t.ref.namespace)}/${seg(t.ref.name)}/${seg(container)}${qs(q)}`;
+      await proxyLog(t.remote!, this.identity!, path, req, res);
     }
-    start();
-    res.end();
-  }
-
+    return true;
+  };
   // ---- upgrades: exec, attach, portforward ----
 
   readonly upgrade: UpgradeHandler = async (info, req, socket, head) => {
@@ -138,101 +147,160 @@ export class StreamingRegistry {
     if (!t) return false;
     const q = new URL(req.url ?? '/', 'https://localhost').searchParams;
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
-    const isWs = upgrade === 'websocket';
-    const isSpdy = upgrade.startsWith('spdy/3.1');
-    if (!isWs && !isSpdy) throw errors.badRequest(`unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`);
-    if (sub === 'portforward') return this.upgradePortForward(t, req, socket, head, isWs);
-
+    if (upgrade !== 'websocket' && !upgrade.startsWith('spdy/3.1')) throw errors.badRequest(`unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`);
+    const uid = t.pod.metadata?.uid ?? '';
+    if (sub === 'portforward') {
+      if (t.streams) await serveUpgrade(sub, t.streams, t.ref, '', req, socket, head, (m) => this.log(m));
+      else await proxyUpgrade(t.remote!, this.identity!, `/portForward/${seg(t.ref.namespace)}/${seg(t.ref.name)}/${seg(uid)}${qs(q)}`, req, socket, head);
+      return true;
+    }
     const container = chooseContainer(t.pod, q.get('container') ?? '');
-    const creq: CommandRequest = {
-      stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), tty: flag(q, 'tty'),
-      command: q.getAll('command'),
-    };
-    if (!creq.stdin && !creq.stdout && !creq.stderr) throw errors.badRequest('you must specify at least 1 of stdin, stdout, stderr');
+    const creq = commandRequest(q);
     if (sub === 'exec' && creq.command.length === 0) throw errors.badRequest('you must specify at least one command for the container');
     if (!containerRunning(t.pod, container)) {
       // What the kubelet answers; kubectl prints `error: unable to upgrade connection: container not found ("c")`.
       rejectPlain(socket, 404, `container not found (${JSON.stringify(container)})`);
       return true;
     }
-
-    let session: CommandSession;
-    if (isWs) {
-      const protocol = chooseChannelProtocol(offeredWs(req));
-      if (!protocol) throw errors.badRequest(`unable to upgrade: no supported subprotocol offered; supported: ${WS_CHANNEL_PROTOCOLS.join(', ')}`);
-      const ws = await this.acceptWs(req, socket, head, protocol);
-      session = wsCommandSession(ws, protocol, creq);
+    if (t.streams) {
+      await serveUpgrade(sub, t.streams, t.ref, container, req, socket, head, (m) => this.log(m));
     } else {
-      const offered = offeredSpdy(req);
-      const protocol = offered.length ? SPDY_COMMAND_PROTOCOLS.find((p) => offered.includes(p)) : 'channel.k8s.io';
-      if (!protocol) throw errors.badRequest(`unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server supports ${JSON.stringify(SPDY_COMMAND_PROTOCOLS)}`);
-      acceptSpdy(socket, head, protocol);
-      try {
-        session = await spdyCommandSession(socket, protocol, creq);
-      } catch (e) {
-        this.log(`${sub} ${t.ref.namespace}/${t.ref.name}: ${(e as Error).message}`);
-        socket.destroy();
-        return true;
-      }
+      q.delete('container');
+      await proxyUpgrade(t.remote!, this.identity!, `/${sub}/${seg(t.ref.namespace)}/${seg(t.ref.name)}/${seg(uid)}/${seg(container)}${qs(q)}`, req, socket, head);
     }
-    void this.runCommand(sub, t, container, creq, session);
     return true;
   };
+}
 
-  private async runCommand(sub: 'exec' | 'attach', t: { streams: PodStreams; ref: PodRef }, container: string, creq: CommandRequest, session: CommandSession): Promise<void> {
-    let outcome: CommandOutcome;
-    try {
-      if (sub === 'exec') {
-        outcome = { exitCode: await t.streams.exec(t.ref, container, creq.command, session.io) };
-      } else {
-        // An attach also ends when the client leaves (the process keeps running).
-        await Promise.race([t.streams.attach(t.ref, container, session.io), session.closed]);
-        outcome = { exitCode: 0 };
-      }
-    } catch (e) {
-      outcome = { error: (e as Error).message };
-    }
-    await Promise.all([finishWritable(session.io.stdout), finishWritable(session.io.stderr)]);
-    session.finish(outcome, creq.command);
+const seg = encodeURIComponent;
+const qs = (q: URLSearchParams) => (q.size ? `?${q.toString()}` : '');
+
+/** exec/attach stream flags and command from the query (at least one stream is required). */
+function commandRequest(q: URLSearchParams): CommandRequest {
+  const creq: CommandRequest = {
+    stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), tty: flag(q, 'tty'),
+    command: q.getAll('command'),
+  };
+  if (!creq.stdin && !creq.stdout && !creq.stderr) throw errors.badRequest('you must specify at least 1 of stdin, stdout, stderr');
+  return creq;
+}
+
+/** Streams one container's log as the HTTP response (the API server's and the node's log endpoint). */
+export async function serveLog(streams: PodStreams, ref: PodRef, container: string, opts: LogOptions, req: IncomingMessage, res: ServerResponse, log: (m: string) => void): Promise<void> {
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  req.on('close', () => { if (res.writableFinished || res.destroyed) abort.abort(); });
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+  };
+  const out = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      start();
+      if (res.destroyed) return cb();
+      if (res.write(chunk)) cb(); else res.once('drain', () => cb()).once('close', () => cb());
+    },
+  });
+  if (opts.follow) start(); // kubectl -f wants headers at once, even before the first line
+  try {
+    await streams.logs(ref, container, opts, out, abort.signal);
+  } catch (e) {
+    if (!started) throw asApiError(e);
+    log(`log stream ${ref.namespace}/${ref.name}/${container}: ${(e as Error).message}`);
   }
+  start();
+  res.end();
+}
 
-  private async upgradePortForward(t: { pod: Pod; streams: PodStreams; ref: PodRef }, req: IncomingMessage, socket: Duplex, head: Buffer, isWs: boolean): Promise<boolean> {
-    const forward = (port: number, stream: { input: Readable; output: Writable }) => t.streams.portForward(t.ref, port, stream);
-    const uid = t.pod.metadata?.uid ?? '';
-    if (isWs) {
-      if (!offeredWs(req).includes(PORTFORWARD_WS_PROTOCOL)) throw errors.badRequest(`unable to upgrade: port-forward over WebSocket needs the ${PORTFORWARD_WS_PROTOCOL} subprotocol`);
-      const ws = await this.acceptWs(req, socket, head, PORTFORWARD_WS_PROTOCOL);
-      const tunnel = (await import('ws')).createWebSocketStream(ws);
-      tunnel.on('error', () => {});
-      servePortForward(tunnel, t.ref.name, uid, forward, (m) => this.log(m));
-      return true;
-    }
+/**
+ * Serves an already validated exec/attach/portforward upgrade with a node's streams: negotiates the
+ * WebSocket or SPDY subprotocol and runs the session (the API server's and the node's endpoint).
+ */
+export async function serveUpgrade(sub: 'exec' | 'attach' | 'portforward', streams: PodStreams, ref: PodRef, container: string, req: IncomingMessage, socket: Duplex, head: Buffer, log: (m: string) => void): Promise<void> {
+  const q = new URL(req.url ?? '/', 'https://localhost').searchParams;
+  const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
+  const isWs = upgrade === 'websocket';
+  if (!isWs && !upgrade.startsWith('spdy/3.1')) throw errors.badRequest(`unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}`);
+  if (sub === 'portforward') return upgradePortForward(streams, ref, req, socket, head, isWs, log);
+  const creq = commandRequest(q);
+  if (sub === 'exec' && creq.command.length === 0) throw errors.badRequest('you must specify at least one command for the container');
+  let session: CommandSession;
+  if (isWs) {
+    const protocol = chooseChannelProtocol(offeredWs(req));
+    if (!protocol) throw errors.badRequest(`unable to upgrade: no supported subprotocol offered; supported: ${WS_CHANNEL_PROTOCOLS.join(', ')}`);
+    const ws = await acceptWs(req, socket, head, protocol);
+    session = wsCommandSession(ws, protocol, creq);
+  } else {
     const offered = offeredSpdy(req);
-    if (!offered.includes(PORTFORWARD_PROTOCOL)) throw errors.badRequest(`unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server supports ["${PORTFORWARD_PROTOCOL}"]`);
-    acceptSpdy(socket, head, PORTFORWARD_PROTOCOL);
-    servePortForward(socket, t.ref.name, uid, forward, (m) => this.log(m));
-    return true;
+    const protocol = offered.length ? SPDY_COMMAND_PROTOCOLS.find((p) => offered.includes(p)) : 'channel.k8s.io';
+    if (!protocol) throw errors.badRequest(`unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server supports ${JSON.stringify(SPDY_COMMAND_PROTOCOLS)}`);
+    acceptSpdy(socket, head, protocol);
+    try {
+      session = await spdyCommandSession(socket, protocol, creq);
+    } catch (e) {
+      log(`${sub} ${ref.namespace}/${ref.name}: ${(e as Error).message}`);
+      socket.destroy();
+      return;
+    }
   }
+  void runCommand(sub, streams, ref, container, creq, session);
+}
 
-  private async acceptWs(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
-    // ws loads on the first WebSocket upgrade, not at server start (start time, resident memory).
-    const { WebSocketServer } = await import('ws');
-    return new Promise((resolve, reject) => {
-      // ws validates subprotocols as RFC 7230 tokens and refuses `SPDY/3.1+portforward.k8s.io`
-      // ('/' is not a token character): we negotiate ourselves and add the header to the 101.
-      delete req.headers['sec-websocket-protocol'];
-      const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
-      wss.on('headers', (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${protocol}`));
-      try {
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          ws.on('error', () => {});
-          resolve(ws);
-        });
-      } catch (e) {
-        reject(e);
-      }
-    });
+async function runCommand(sub: 'exec' | 'attach', streams: PodStreams, ref: PodRef, container: string, creq: CommandRequest, session: CommandSession): Promise<void> {
+  let outcome: CommandOutcome;
+  try {
+    if (sub === 'exec') {
+      outcome = { exitCode: await streams.exec(ref, container, creq.command, session.io) };
+    } else {
+      // An attach also ends when the client leaves (the process keeps running).
+      await Promise.race([streams.attach(ref, container, session.io), session.closed]);
+      outcome = { exitCode: 0 };
+    }
+  } catch (e) {
+    outcome = { error: (e as Error).message };
   }
+  await Promise.all([finishWritable(session.io.stdout), finishWritable(session.io.stderr)]);
+  session.finish(outcome, creq.command);
+}
+
+async function upgradePortForward(streams: PodStreams, ref: PodRef, req: IncomingMessage, socket: Duplex, head: Buffer, isWs: boolean, log: (m: string) => void): Promise<void> {
+  const forward = (port: number, stream: { input: Readable; output: Writable }) => streams.portForward(ref, port, stream);
+  const uid = ref.uid ?? '';
+  if (isWs) {
+    if (!offeredWs(req).includes(PORTFORWARD_WS_PROTOCOL)) throw errors.badRequest(`unable to upgrade: port-forward over WebSocket needs the ${PORTFORWARD_WS_PROTOCOL} subprotocol`);
+    const ws = await acceptWs(req, socket, head, PORTFORWARD_WS_PROTOCOL);
+    const tunnel = (await import('ws')).createWebSocketStream(ws);
+    tunnel.on('error', () => {});
+    servePortForward(tunnel, ref.name, uid, forward, log);
+    return;
+  }
+  const offered = offeredSpdy(req);
+  if (!offered.includes(PORTFORWARD_PROTOCOL)) throw errors.badRequest(`unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server supports ["${PORTFORWARD_PROTOCOL}"]`);
+  acceptSpdy(socket, head, PORTFORWARD_PROTOCOL);
+  servePortForward(socket, ref.name, uid, forward, log);
+}
+
+async function acceptWs(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
+  // ws loads on the first WebSocket upgrade, not at server start (start time, resident memory).
+  const { WebSocketServer } = await import('ws');
+  return new Promise((resolve, reject) => {
+    // ws validates subprotocols as RFC 7230 tokens and refuses `SPDY/3.1+portforward.k8s.io`
+    // ('/' is not a token character): we negotiate ourselves and add the header to the 101.
+    delete req.headers['sec-websocket-protocol'];
+    const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
+    wss.on('headers', (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${protocol}`));
+    try {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => {});
+        resolve(ws);
+      });
+    } catch (e) {
+      reject(e);
+    }
+  });
 }
 
 async function finishWritable(w: Writable | undefined): Promise<void> {

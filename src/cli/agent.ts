@@ -12,6 +12,7 @@ import { streamingFor } from '../apiserver/streaming/handlers.js';
 import { startNodeStreamingServer, nodeStreamingOptions, defaultNodeIP, parseDuration, type KubeletServer } from './agent-streams.js';
 import { RuntimeStreamer } from '../node/streaming/runtime-streamer.js';
 import { containerdUnavailable } from '../node/runtime/containerd.js';
+import { onLocalDns } from '../dns/local.js';
 import { chooseRuntime, probeRuntime } from './runtime-choice.js';
 
 const USAGE = `Usage: ordinal agent --server URL --token TOKEN [flags]
@@ -178,10 +179,13 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
         await ownRuntime?.close();
         throw e;
       }
+      // Pods' resolv.conf names the kube-dns ClusterIP; a runtime with real networking sends it to our DNS.
+      const cancelDns = onLocalDns(ctx, (addr) => agent.runtime.setClusterDNS?.({ serviceIPs: opts.clusterDNS ?? ['10.96.0.10'], ...addr }));
       // logs, exec, attach, port-forward: the API server streams to this node's runtime.
       const unregisterStreams = streamingFor(ctx).register(name, new RuntimeStreamer(agent.runtime));
       return {
         stop: async () => {
+          cancelDns();
           unregisterStreams();
           await agent.stop();
           await ownRuntime?.close();

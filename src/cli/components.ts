@@ -13,6 +13,7 @@ import { startEndpointsController } from '../controllers/endpoints/controller.js
 import { startScheduler } from '../scheduler/scheduler.js';
 import { DnsServer } from '../dns/server.js';
 import { feedIndex } from '../dns/feed.js';
+import { publishLocalDns } from '../dns/local.js';
 import { parseHostPort } from './cluster.js';
 import { startGarbageCollector } from '../controllers/gc/controller.js';
 import { startVolumeController } from '../controllers/volumes/controller.js';
@@ -116,6 +117,7 @@ export const dnsComponent: Component = {
     const feed = feedIndex(shared.client, server.index, undefined, shared);
     ctx.log(`cluster DNS listening on ${server.address.host}:${server.address.port} (udp+tcp)`);
     return {
+    publishLocalDns(ctx, server.address);
       stop: async () => {
         feed.stop();
         releaseInformers(ctx);

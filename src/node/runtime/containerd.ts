@@ -13,6 +13,13 @@ export const CNI_BIN_DIR = '/usr/lib/cni';
 /** The sandbox (pause) image every pod needs; imported offline before the first pod. */
 export const PAUSE_IMAGE = 'ordinal.local/pause:3.9';
 
+/**
+ * Cluster DNS for pods: UDP/TCP port 53 to one of `serviceIPs` (the kube-dns ClusterIP their
+ * resolv.conf names) that enters the node from this bridge is DNATed to where the DNS server really
+ * listens (`host:port`, e.g. 127.0.0.1 on a free port). Nothing else is redirected.
+ */
+export interface DnsRedirect { serviceIPs: string[]; host: string; port: number }
+
 export interface ContainerdOptions {
   /** <data dir>/containerd holds everything. */
   dir: string;
@@ -184,9 +191,63 @@ export class Containerd {
     rmSync(join(this.dir, 'containerd.pid'), { force: true });
   }
 
-  /** Removes the bridge this node's CNI config created (after every sandbox is gone). */
+  /** Removes the bridge this node's CNI config created (after every sandbox is gone) and our DNS redirect. */
   removeBridge(): void {
+    this.removeDnsRedirect();
     try { execFileSync('ip', ['link', 'del', this.bridge], { stdio: 'ignore' }); } catch { /* not there */ }
+  }
+
+  /**
+   * Creates the node's bridge as the CNI bridge plugin would on the first pod (the plugin reuses
+   * an existing one and adds the gateway address), so rules can name it before any pod exists.
+   */
+  ensureBridge(): void {
+    if (existsSync(`/sys/class/net/${this.bridge}`)) return;
+    try {
+      execFileSync('ip', ['link', 'add', 'name', this.bridge, 'type', 'bridge'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      if (!existsSync(`/sys/class/net/${this.bridge}`)) throw new Error(`creating bridge ${this.bridge}: ${(e as { stderr?: Buffer }).stderr?.toString().trim() || (e as Error).message}`);
+    }
+    execFileSync('ip', ['link', 'set', this.bridge, 'up'], { stdio: 'ignore' });
+  }
+
+  /** Our nat chain for this bridge (iptables allows 28 characters; bridge names have at most 15). */
+  get dnsChain(): string {
+    return `ORDINAL-DNS-${this.bridge}`;
+  }
+
+  /**
+   * Points pods' cluster DNS traffic at the real DNS server: a nat chain of our own, entered only
+   * from PREROUTING for packets arriving on this node's bridge. A loopback target needs
+   * route_localnet on the bridge (and only there), as kube-proxy does for localhost NodePorts.
+   */
+  applyDnsRedirect(r: DnsRedirect): void {
+    const target = r.host === '' || r.host === '0.0.0.0' ? '127.0.0.1' : r.host;
+    if (target.includes(':')) throw new Error(`cluster DNS on ${target} is IPv6; pods on ${this.bridge} are IPv4`);
+    const ips = r.serviceIPs.filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
+    this.ensureBridge();
+    if (target.startsWith('127.')) writeFileSync(`/proc/sys/net/ipv4/conf/${this.bridge}/route_localnet`, '1');
+    const chain = this.dnsChain;
+    if (!iptablesOk(['-t', 'nat', '-S', chain])) iptables(['-t', 'nat', '-N', chain]);
+    iptables(['-t', 'nat', '-F', chain]);
+    for (const ip of ips) {
+      for (const proto of ['udp', 'tcp']) {
+        iptables(['-t', 'nat', '-A', chain, '-d', `${ip}/32`, '-p', proto, '--dport', '53', '-j', 'DNAT', '--to-destination', `${target}:${r.port}`]);
+      }
+    }
+    const jump = ['PREROUTING', '-i', this.bridge, '-j', chain, '-m', 'comment', '--comment', `ordinal cluster DNS for ${this.bridge}`];
+    if (!iptablesOk(['-t', 'nat', '-C', ...jump])) iptables(['-t', 'nat', '-A', ...jump]);
+    this.log(`containerd: pods on ${this.bridge} reach cluster DNS ${ips.join(', ')}:53 at ${target}:${r.port}`);
+  }
+
+  /** Removes the jump and our chain (no-op when absent). */
+  removeDnsRedirect(): void {
+    const chain = this.dnsChain;
+    if (!which('iptables') || !iptablesOk(['-t', 'nat', '-S', chain])) return;
+    const jump = ['PREROUTING', '-i', this.bridge, '-j', chain, '-m', 'comment', '--comment', `ordinal cluster DNS for ${this.bridge}`];
+    while (iptablesOk(['-t', 'nat', '-D', ...jump])) { /* every copy */ }
+    iptablesOk(['-t', 'nat', '-F', chain]);
+    iptablesOk(['-t', 'nat', '-X', chain]);
   }
 
   /** Last resort of a teardown: SIGKILL and delete every task, unmount the pods' network namespaces. */
@@ -203,6 +264,25 @@ export class Containerd {
   /** `ctr` against this containerd, in the CRI namespace. */
   ctr(args: string[]): string {
     return execFileSync(which('ctr')!, ['--address', this.socket, '--namespace', 'k8s.io', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+}
+
+function iptables(args: string[]): void {
+  const bin = which('iptables');
+  if (!bin) throw new Error('iptables not found (Debian package iptables): pods cannot reach cluster DNS');
+  try {
+    execFileSync(bin, ['-w', '5', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    throw new Error(`iptables ${args.join(' ')}: ${(e as { stderr?: Buffer }).stderr?.toString().trim() || (e as Error).message}`);
+  }
+}
+
+function iptablesOk(args: string[]): boolean {
+  try {
+    iptables(args);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -14,7 +14,7 @@ import type {
 } from './types.js';
 import { RuntimeError } from './types.js';
 import { CRI_PROTO } from './cri-proto.js';
-import { Containerd, PAUSE_IMAGE, which } from './containerd.js';
+import { Containerd, PAUSE_IMAGE, which, type DnsRedirect } from './containerd.js';
 import { writeImagesTar, importImagesTar } from './images.js';
 
 export interface CriOptions {
@@ -67,6 +67,7 @@ export class CriRuntime implements Runtime {
   private readonly log: (m: string) => void;
   /** Deadline of a CRI call (destroy() shortens it: teardown must not hang on a wedged runtime). */
   private defaultTimeoutSeconds = 60;
+  private dnsRedirect?: DnsRedirect;
 
   constructor(private readonly o: CriOptions) {
     this.log = o.log ?? (() => {});
@@ -86,6 +87,7 @@ export class CriRuntime implements Runtime {
     const cd = new Containerd({ dir: join(this.o.dataDir, 'containerd'), podCIDR, bridgeName: this.o.bridgeName, log: this.log });
     await cd.start();
     this.containerd = cd;
+    if (this.dnsRedirect) this.applyDns(cd, this.dnsRedirect);
     const pkg = criPackage();
     const addr = `unix://${cd.socket}`;
     const opts = { 'grpc.max_receive_message_length': 16 * 1024 * 1024 + 1024 };
@@ -105,6 +107,24 @@ export class CriRuntime implements Runtime {
       await sleep(100);
     }
     await this.ensureOfflineImages();
+  }
+
+  /**
+   * Where cluster DNS really listens: pods' queries to the kube-dns ClusterIP(s) entering from this
+   * node's bridge are redirected there (applied now if containerd runs, else when it starts).
+   */
+  setClusterDNS(r: DnsRedirect): void {
+    this.dnsRedirect = r;
+    if (this.containerd) this.applyDns(this.containerd, r);
+  }
+
+  private applyDns(cd: Containerd, r: DnsRedirect): void {
+    try {
+      cd.applyDnsRedirect(r);
+    } catch (e) {
+      // Pods still start; only their cluster DNS lookups fail, so say why.
+      this.log(`cri: pods cannot reach cluster DNS: ${(e as Error).message}`);
+    }
   }
 
   /** The sandbox image must be there before the first RunPodSandbox, or containerd tries to pull it. */

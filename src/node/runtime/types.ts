@@ -127,6 +127,12 @@ export interface Runtime {
   /** The pod's annotations changed (the simulated runtime is steered by them). */
   updatePodAnnotations?(sandboxId: string, annotations: Record<string, string>): void;
 
+  /**
+   * Where the cluster DNS server really listens (host:port), for pods whose resolv.conf names the
+   * kube-dns ClusterIP(s) `serviceIPs`; a runtime with real pod networking routes them there.
+   */
+  setClusterDNS?(r: { serviceIPs: string[]; host: string; port: number }): void;
+
   /** Called when the agent stops; the runtime keeps its containers (they are adopted on restart). */
   close(): Promise<void>;
 }

@@ -17,7 +17,8 @@ import { publishLocalDns } from '../dns/local.js';
 import { parseHostPort } from './cluster.js';
 import { startGarbageCollector } from '../controllers/gc/controller.js';
 import { startVolumeController } from '../controllers/volumes/controller.js';
-import { controllerManagerComponent } from '../controllers/manager.js';
+import { controllerManagerComponent, type LeaderElectionConfig } from '../controllers/manager.js';
+import { leaderElected } from './leader-elected.js';
 import { join } from 'node:path';
 import { startReplicaSetController } from '../controllers/replicaset/controller.js';
 import { startDeploymentController } from '../controllers/deployment/controller.js';
@@ -145,19 +146,27 @@ export const nodeLifecycleComponent = controller('node-lifecycle-controller', (c
 
 export const podGcComponent = controller('pod-garbage-collector', (client, ctx, informers) => startPodGcController(client, { informers, log: ctx.log }));
 
-/** Everything `ordinal up` runs by default, in start order; `agent: false` = `--no-agent`. */
-export function defaultComponents(opts: { agent?: boolean } = {}): Component[] {
+/**
+ * Everything `ordinal up` runs by default, in start order; `agent: false` = `--no-agent`. On a
+ * shared store (etcd) the controllers run only while holding Lease kube-system/ordinal-controller-manager
+ * and the scheduler only while holding kube-system/ordinal-scheduler (upstream's two Leases);
+ * `leaderElection` sets their timings. `omit` leaves out components by name (a test's own copy).
+ */
+export function defaultComponents(opts: { agent?: boolean; leaderElection?: LeaderElectionConfig; omit?: string[] } = {}): Component[] {
+  const keep = (cs: Component[]) => cs.filter((c) => !opts.omit?.includes(c.name));
   return [
-    gcComponent,
-    serviceAccountsComponent,
-    volumesComponent,
-    endpointsComponent,
-    replicaSetComponent,
-    deploymentComponent,
-    controllerManagerComponent({ leaderElection: {} }) as Component,
-    nodeLifecycleComponent,
-    podGcComponent,
-    schedulerComponent,
+    leaderElected('controllers', 'ordinal-controller-manager', keep([
+      gcComponent,
+      serviceAccountsComponent,
+      volumesComponent,
+      endpointsComponent,
+      replicaSetComponent,
+      deploymentComponent,
+      controllerManagerComponent() as Component,
+      nodeLifecycleComponent,
+      podGcComponent,
+    ]), opts.leaderElection),
+    leaderElected('scheduler', 'ordinal-scheduler', keep([schedulerComponent]), opts.leaderElection),
     dnsComponent,
     remoteNodeStreamsComponent,
     ...(opts.agent === false ? [] : [nodeAgentComponent()]),

@@ -26,3 +26,10 @@ export function oneOf<T extends string>(flag: string, value: string, allowed: re
   if (!(allowed as readonly string[]).includes(value)) throw new Error(`${flag} must be ${allowed.slice(0, -1).join(', ')}${allowed.length > 1 ? ' or ' : ''}${allowed[allowed.length - 1]}, not ${JSON.stringify(value)}`);
   return value as T;
 }
+
+/** A Go-style duration flag value ("15s", "500ms", "1m", "1.5s", "1h") in milliseconds. */
+export function durationMs(flag: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  if (!m) throw new Error(`${flag} must be a duration like 15s or 500ms, not ${JSON.stringify(value)}`);
+  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h']);
+}

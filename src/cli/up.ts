@@ -2,7 +2,8 @@
 import { defaultDataDir } from './paths.js';
 import { startCluster, type ClusterOptions } from './cluster.js';
 import { defaultComponents } from './components.js';
-import { parseFlags, oneOf } from './flags.js';
+import { parseFlags, oneOf, durationMs } from './flags.js';
+import type { LeaderElectionConfig } from '../controllers/manager.js';
 import { chooseRuntime, probeRuntime } from './runtime-choice.js';
 
 export { startCluster, components, type Cluster, type ClusterOptions, type ClusterContext, type Component } from './cluster.js';
@@ -22,10 +23,17 @@ Flags:
   --storage sqlite|etcd|memory   storage backend (default sqlite, a file in the data dir)
   --etcd-endpoints URLS   comma-separated etcd client URLs (with --storage etcd)
   --no-agent              run no node agent in this process (nodes join with 'ordinal agent')
+  --leader-elect-lease-duration D   with --storage etcd, servers sharing it elect one to run the
+                          controllers (and one the scheduler) through a Lease: how long a
+                          candidate waits before taking over a Lease not renewed (default 15s)
+  --leader-elect-renew-deadline D   how long the leader keeps leading without renewing (default 10s)
+  --leader-elect-retry-period D     how often the leader renews and candidates retry (default 2s)
   -h, --help              show this help`;
 
 /** Set by --no-agent (not a ClusterOptions field: it only changes which components `up` starts). */
 let noAgent = false;
+/** Set by --leader-elect-*: the controller manager's Lease timings (upstream defaults otherwise). */
+let leaderElection: LeaderElectionConfig | undefined;
 
 export function parseUpArgs(args: string[]): ClusterOptions | 'help' {
   const o: ClusterOptions = { dataDir: defaultDataDir() };
@@ -37,6 +45,9 @@ export function parseUpArgs(args: string[]): ClusterOptions | 'help' {
       case '--runtime': o.runtime = oneOf(flag, val(), ['cri', 'sim'] as const); break;
       case '--storage': o.storage = oneOf(flag, val(), ['sqlite', 'etcd', 'memory'] as const); break;
       case '--no-agent': noAgent = true; break;
+      case '--leader-elect-lease-duration': (leaderElection ??= {}).leaseDurationSeconds = durationMs(flag, val()) / 1000; break;
+      case '--leader-elect-renew-deadline': (leaderElection ??= {}).renewDeadlineMs = durationMs(flag, val()); break;
+      case '--leader-elect-retry-period': (leaderElection ??= {}).renewMs = durationMs(flag, val()); break;
       case '--etcd-endpoints': o.etcdEndpoints = val().split(',').map((s) => s.trim()).filter(Boolean); break;
       default: throw new Error(`unknown flag ${JSON.stringify(flag)}`);
     }
@@ -68,7 +79,7 @@ export async function run(args: string[]): Promise<number> {
     opts.runtime = choice.runtime;
   }
   opts.log = log;
-  opts.components ??= defaultComponents({ agent: !noAgent });
+  opts.components ??= defaultComponents({ agent: !noAgent, leaderElection });
   const t0 = Date.now();
   opts.onApiReady = (i) => log(`API server listening on ${i.url} (storage ${i.storage}, ${noAgent ? 'no node agent' : `runtime ${opts.runtime}`}, data dir ${opts.dataDir}), ready in ${Date.now() - t0} ms`);
   // Signals are handled from the start: a SIGTERM while components are still starting waits for

@@ -1,7 +1,10 @@
 // Leader election through a coordination.k8s.io/v1 Lease, as upstream's leaderelection package:
-// the leader renews spec.renewTime every renewMs; a candidate takes the lease over only when
-// renewTime + leaseDurationSeconds has passed (or the lease does not exist). All writes are
-// compare-and-swap on resourceVersion, so two candidates never both believe they hold it.
+// the leader renews spec.renewTime every renewMs (upstream's retry period); a candidate takes the
+// lease over only when it has seen the record unchanged for leaseDurationSeconds on its own clock
+// (upstream's observedTime: no trust in the other server's clock), or the lease does not exist
+// or was released. The leader steps down when it has not renewed for renewDeadlineMs, before any
+// candidate may take over. All writes are compare-and-swap on resourceVersion, so two candidates
+// never both believe they hold it.
 import { randomUUID } from 'node:crypto';
 import { isApiError } from '../machinery/errors.js';
 import type { KubeObject } from '../machinery/object.js';
@@ -13,6 +16,8 @@ export interface LeaderElectionOptions {
   name: string; // lease name, e.g. 'ordinal-controller-manager'
   identity?: string;
   leaseDurationSeconds?: number; // 15
+  /** The leader gives up after this long without a successful renewal (default 2/3 of the lease: upstream's 10 s of 15 s). */
+  renewDeadlineMs?: number;
   renewMs?: number; // 2000 (how often the leader renews and a candidate retries)
   onStartedLeading(): void;
   onStoppedLeading(): void;
@@ -40,14 +45,21 @@ export class LeaderElector {
   private readonly duration: number;
   private readonly renewMs: number;
   private readonly now: () => Date;
+  private readonly renewDeadlineMs: number;
   /** Last time (local clock) this elector successfully renewed. */
   private lastRenew = 0;
+  /** The other holder's record as last seen, and when (local clock) it last changed. */
+  private observedRecord = '';
+  private observedAt = 0;
 
   constructor(private readonly client: Client, private readonly opts: LeaderElectionOptions) {
     this.identity = opts.identity ?? `ordinal-${randomUUID()}`;
     this.ns = opts.namespace ?? 'kube-system';
     this.duration = opts.leaseDurationSeconds ?? 15;
     this.renewMs = opts.renewMs ?? 2000;
+    this.renewDeadlineMs = opts.renewDeadlineMs ?? (this.duration * 1000 * 2) / 3;
+    if (this.renewDeadlineMs >= this.duration * 1000) throw new Error('leaseDuration must be greater than renewDeadline');
+    if (this.renewDeadlineMs <= this.renewMs * 1.2) throw new Error('renewDeadline must be greater than retryPeriod*JitterFactor');
     this.now = opts.now ?? (() => new Date());
   }
 
@@ -86,9 +98,9 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
-    // The leader gives up after renewDeadline (2/3 of the lease, as upstream's 10 s of 15 s)
-    // without a successful renewal, i.e. before any other candidate may take the lease over.
-    const renewDeadlineMs = (this.duration * 1000 * 2) / 3;
+    // The leader gives up after renewDeadline without a successful renewal, i.e. before any
+    // other candidate may take the lease over.
+    const renewDeadlineMs = this.renewDeadlineMs;
     try {
       const ok = await this.tryAcquireOrRenew();
       if (this.stopped) return;
@@ -128,9 +140,13 @@ export class LeaderElector {
     const spec = lease.spec ?? {};
     const held = spec.holderIdentity === this.identity;
     if (!held && spec.holderIdentity) {
-      const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
+      const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.acquireTime, spec.leaseTransitions]);
+      if (record !== this.observedRecord) {
+        this.observedRecord = record;
+        this.observedAt = now.getTime();
+      }
       const dur = (spec.leaseDurationSeconds ?? this.duration) * 1000;
-      if (renewed + dur > now.getTime()) return false; // someone else holds a live lease
+      if (this.observedAt + dur > now.getTime()) return false; // someone else holds a live lease
     }
     lease.spec = {
       ...spec,

@@ -11,9 +11,20 @@ export interface RunningController {
   stop(): Promise<void>;
 }
 
+/** Upstream's --leader-elect-* settings: lease duration 15 s, renew deadline 10 s, retry period 2 s. */
+export interface LeaderElectionConfig {
+  name?: string;
+  namespace?: string;
+  identity?: string;
+  leaseDurationSeconds?: number;
+  renewDeadlineMs?: number;
+  /** The retry period: how often the leader renews and a candidate tries. */
+  renewMs?: number;
+}
+
 export interface ControllerManagerOptions {
   /** Hold this Lease while running (default: no leader election). */
-  leaderElection?: { name?: string; namespace?: string; identity?: string; leaseDurationSeconds?: number; renewMs?: number };
+  leaderElection?: LeaderElectionConfig;
   features?: Features;
   workers?: number;
   log?: (msg: string) => void;
@@ -66,8 +77,10 @@ export function startControllers(client: Client, opts: ControllerManagerOptions 
     namespace: le.namespace ?? 'kube-system',
     identity: le.identity,
     leaseDurationSeconds: le.leaseDurationSeconds ?? 15,
+    renewDeadlineMs: le.renewDeadlineMs,
     renewMs: le.renewMs ?? 2000,
     onStartedLeading: () => {
+      if (stopping) return;
       log(`${elector.identity} became leader`);
       void startAll().then(resolveReady);
     },
@@ -82,7 +95,9 @@ export function startControllers(client: Client, opts: ControllerManagerOptions 
     ready,
     isLeader: () => elector.isLeader(),
     stop: async () => {
+      // Controllers stop before the Lease is released, so the next leader never overlaps with them.
       stopping = true;
+      await stopAll();
       await elector.stop();
       await stopAll();
     },

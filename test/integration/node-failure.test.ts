@@ -29,7 +29,7 @@ async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms =
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-nodefail-'));
-  const comps = defaultComponents({ agent: false }).filter((c) => c.name !== 'node-lifecycle-controller');
+  const comps = defaultComponents({ agent: false, omit: ['node-lifecycle-controller'] });
   cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'memory', log: () => {}, components: [...comps, nodeLifecycleComponent({ gracePeriodMs: 2000, monitorPeriodMs: 200 }), ...agents] });
   client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
 });

@@ -1,7 +1,8 @@
 // The Client contract served by calling the API server's request handler directly: no TLS, no
 // HTTP, no JSON text on the way in or out of watches. Same semantics as HttpClient (same handler,
 // same validation, ApiError failures); bodies are copied on the way in so callers never see the
-// server mutate their objects, and every object handed out is a fresh decode.
+// server mutate their objects, and every object handed out is a fresh decode (watch events are
+// parsed from the server's shared per-event JSON).
 import type { KindDefinition } from '../api/kind.js';
 import type { KubeObject, KubeList, WatchEvent } from '../machinery/object.js';
 import { ApiError, errors } from '../machinery/errors.js';
@@ -113,6 +114,10 @@ export class InProcessClient implements Client {
     this.watches.add(handle);
     stopServer = res.start({
       send: (ev) => { if (!ended) { queue.push(ev as WatchEvent<T>); wake(); } },
+      // Offering JSON lets the server decode each event once for all watchers and filter it by
+      // their selectors before anything reaches us: a watcher parses only the events it receives
+      // (an agent's spec.nodeName watch skips every other node's pods), and the parse is its copy.
+      sendJson: (line) => { if (!ended) { queue.push(JSON.parse(line) as WatchEvent<T>); wake(); } },
       end: () => { ended = true; this.watches.delete(handle); wake(); },
     });
     if (ended) stopServer();

@@ -3,7 +3,7 @@
 // the next steps: admission, volumes, sandbox, image pulls, init containers in order, containers,
 // restarts with back-off, probes, graceful termination, cleanup. The status it writes is computed
 // by ./status.ts (pure) from what the worker knows.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod, Container, ContainerPort } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../machinery/object.js';
@@ -99,6 +99,8 @@ export class PodWorker {
   private readonly main = new Map<string, ContainerRecord>();
   private readonly init = new Map<string, ContainerRecord>();
   private lastWritten?: Pod['status'];
+  /** The pod as our last status write returned it. */
+  private lastWrittenPod?: Pod;
   private lastAnnotations = '';
   private terminating = false;
   /** Finished: containers gone, pod deleted or terminal. */
@@ -353,10 +355,12 @@ export class PodWorker {
     this.podIPs = sb?.ip ? [sb.ip] : pod.spec?.hostNetwork ? this.ctx.hostIPs() : [];
     this.lastAnnotations = JSON.stringify(pod.metadata?.annotations ?? {});
     // /etc/hosts, written once the pod has its IP, bind-mounted into every container.
+    // Asynchronous: the file system calls run off the event loop, which many pods share.
     const dir = podDir(this.ctx.dataDir, this.uid);
-    mkdirSync(dir, { recursive: true });
-    this.hostsPath = join(dir, 'etc-hosts');
-    writeFileSync(this.hostsPath, podHostsFile(pod, this.podIPs, this.ctx.clusterDomain, ''));
+    await mkdir(dir, { recursive: true });
+    const hostsPath = join(dir, 'etc-hosts');
+    await writeFile(hostsPath, podHostsFile(pod, this.podIPs, this.ctx.clusterDomain, ''));
+    this.hostsPath = hostsPath;
     return true;
   }
 
@@ -559,10 +563,14 @@ export class PodWorker {
   }
 
   private async putStatus(pod: Pod, status: Pod['status']): Promise<void> {
+    // The informer often trails our previous write (its watch event is still on the way): send
+    // the object that write returned instead, so the update does not conflict and cost a GET.
     let cur = pod;
+    const mine = this.lastWrittenPod;
+    if (mine && mine.metadata?.uid === pod.metadata?.uid && Number(mine.metadata?.resourceVersion) > Number(pod.metadata?.resourceVersion)) cur = mine;
     for (let i = 0; i < 3; i++) {
       try {
-        await this.ctx.client.updateStatus(R.pods, this.namespace, { ...asObj(cur), status } as KubeObject);
+        this.lastWrittenPod = await this.ctx.client.updateStatus(R.pods, this.namespace, { ...asObj(cur), status } as KubeObject) as unknown as Pod;
         this.lastWritten = status;
         return;
       } catch (e) {

@@ -242,19 +242,27 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
 
 /** Status equality ignoring nothing: the worker writes only when this says they differ. */
 export function statusEqual(a: PodStatus | undefined, b: PodStatus | undefined): boolean {
-  return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
+  return sameValue(a, b);
 }
 
-function normalize(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalize);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x === undefined) continue;
-      out[k] = normalize(x);
-    }
-    return out;
+/**
+ * Deep equality where an absent field, `undefined` and `null` are the same (the server drops
+ * nulls such as lastProbeTime when it stores a status) and key order does not matter. Runs on
+ * every pod sync, so it walks both values once instead of serialising them.
+ */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || a === undefined) return b === null || b === undefined;
+  if (b === null || b === undefined || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
   }
-  return v;
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) if (!sameValue(x[k], y[k])) return false;
+  for (const k in y) if (!(k in x) && y[k] !== undefined && y[k] !== null) return false;
+  return true;
 }

@@ -71,7 +71,17 @@ export function untoleratedTaint(pod: Pod, node: Node): Taint | undefined {
   return (node.spec?.taints ?? []).find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tols.some((tol) => tolerates(tol, t)));
 }
 
+// Informer objects are replaced, never mutated, so a pod's requests are computed once per object
+// (scheduling looks at every pod on every node for each pending pod).
+const requestsOf = new WeakMap<Pod, { cpuMilli: number; memory: number }>();
+
 export function podRequests(pod: Pod): { cpuMilli: number; memory: number } {
+  let r = requestsOf.get(pod);
+  if (!r) requestsOf.set(pod, (r = computeRequests(pod)));
+  return r;
+}
+
+function computeRequests(pod: Pod): { cpuMilli: number; memory: number } {
   let cpu = 0, mem = 0;
   for (const c of pod.spec?.containers ?? []) {
     const r = c.resources?.requests ?? {};
@@ -118,7 +128,14 @@ export function nodeRejection(pod: Pod, node: Node, onNode: Pod[], volumes?: Vol
   const alloc = node.status?.allocatable ?? {};
   if (alloc.pods !== undefined && onNode.length + 1 > parseQuantity(alloc.pods).value()) return REASON.tooMany;
   const want = podRequests(pod);
-  const used = onNode.map(podRequests).reduce((a, b) => ({ cpuMilli: a.cpuMilli + b.cpuMilli, memory: a.memory + b.memory }), { cpuMilli: 0, memory: 0 });
+  const used = { cpuMilli: 0, memory: 0 };
+  if (want.cpuMilli > 0 || want.memory > 0) {
+    for (const p of onNode) {
+      const r = podRequests(p);
+      used.cpuMilli += r.cpuMilli;
+      used.memory += r.memory;
+    }
+  }
   if (want.cpuMilli > 0 && alloc.cpu !== undefined && used.cpuMilli + want.cpuMilli > parseQuantity(alloc.cpu).milliValue()) return 'Insufficient cpu';
   if (want.memory > 0 && alloc.memory !== undefined && used.memory + want.memory > parseQuantity(alloc.memory).value()) return 'Insufficient memory';
   return volumes?.nodeReason?.(node);
@@ -152,15 +169,16 @@ export function schedule(input: ScheduleInput): ScheduleResult {
   }
   if (fit.length === 0) return { unschedulable: fitErrorMessage(nodes.length, reasons), reasons };
   // Spread: least requested CPU share, then fewest pods, then name (deterministic).
-  const score = (n: Node) => {
+  const scores = new Map(fit.map((n) => {
     const list = byNode.get(n.metadata?.name ?? '') ?? [];
     const cpuAlloc = n.status?.allocatable?.cpu !== undefined ? parseQuantity(n.status.allocatable.cpu).milliValue() : 0;
-    const used = list.map(podRequests).reduce((a, b) => a + b.cpuMilli, 0);
-    return [cpuAlloc ? used / cpuAlloc : 0, list.length] as const;
-  };
+    let used = 0;
+    for (const p of list) used += podRequests(p).cpuMilli;
+    return [n, [cpuAlloc ? used / cpuAlloc : 0, list.length] as const];
+  }));
   fit.sort((a, b) => {
-    const [ca, pa] = score(a);
-    const [cb, pb] = score(b);
+    const [ca, pa] = scores.get(a)!;
+    const [cb, pb] = scores.get(b)!;
     return ca - cb || pa - pb || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
   });
   return { node: fit[0]!.metadata!.name! };

@@ -21,7 +21,17 @@ export function startPodGcController(client: Client, opts: { informers?: SharedI
   const firstMissing = new Map<string, number>();
   const poke = () => queue.add('all');
   nodes.addHandlers({ add: poke, update: () => poke(), delete: poke });
-  pods.addHandlers({ add: poke, update: (_o, p) => (as<Pod>(p).spec?.nodeName ? poke() : undefined) });
+  // A pod matters only when it could be collected: bound to a node we do not know, or terminating
+  // on a node that is out of service. Other pod events (every status write of a healthy pod) would
+  // only rescan all pods to find nothing; node events still rescan everything.
+  const mayCollect = (o: KubeObject) => {
+    const p = as<Pod>(o);
+    const nodeName = p.spec?.nodeName;
+    if (!nodeName) return false;
+    const node = nodes.get(undefined, nodeName);
+    return !node || (!!p.metadata?.deletionTimestamp && reconcilePodGc({ pods: [p], nodes: [as<Node>(node)], confirmedMissing: new Set() }).length > 0);
+  };
+  pods.addHandlers({ add: (p) => mayCollect(p) && poke(), update: (_o, p) => mayCollect(p) && poke() });
 
   async function sync(): Promise<number | undefined> {
     const allPods = pods.list().map((p) => as<Pod>(p));

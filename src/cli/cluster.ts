@@ -30,6 +30,8 @@ export interface ClusterOptions {
   /** HOST:PORT for cluster DNS (used by the DNS component). */
   dns?: string;
   runtime?: 'cri' | 'sim';
+  /** Extra processes answering cluster DNS over UDP from cached answers (src/dns/udp-workers.ts); default 0. */
+  dnsWorkers?: number;
   storage?: 'sqlite' | 'etcd' | 'memory';
   etcdEndpoints?: string[];
   /** Kinds to serve (default: the registry). */

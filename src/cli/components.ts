@@ -111,7 +111,7 @@ export const dnsComponent: Component = {
   name: 'dns',
   async start(ctx) {
     const { host, port } = ctx.opts.dns ? parseHostPort(ctx.opts.dns, 53) : { host: '127.0.0.1', port: 0 };
-    const server = new DnsServer({ host, port, log: ctx.log, upstreams: process.env.ORDINAL_DNS_UPSTREAMS !== undefined ? process.env.ORDINAL_DNS_UPSTREAMS.split(',').filter(Boolean) : undefined });
+    const server = new DnsServer({ host, port, log: ctx.log, udpWorkers: ctx.opts.dnsWorkers ?? 0, upstreams: process.env.ORDINAL_DNS_UPSTREAMS !== undefined ? process.env.ORDINAL_DNS_UPSTREAMS.split(',').filter(Boolean) : undefined });
     await server.start();
     await ensureKubeDnsService(clientFor(ctx), ctx.log);
     const shared = acquireInformers(ctx);

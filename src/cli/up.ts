@@ -1,4 +1,5 @@
 // `ordinal up`: runs the whole cluster in the foreground until SIGINT/SIGTERM.
+import { availableParallelism } from 'node:os';
 import { defaultDataDir } from './paths.js';
 import { startCluster, type ClusterOptions } from './cluster.js';
 import { defaultComponents } from './components.js';
@@ -16,6 +17,7 @@ Flags:
   --data-dir DIR          where the cluster keeps its state (default $ORDINAL_HOME or ~/.ordinal)
   --listen HOST:PORT      API server address (default 127.0.0.1:6443; port 0 = any free port)
   --dns HOST:PORT         cluster DNS address (used once DNS is enabled)
+  --dns-workers N         extra processes answering DNS over UDP (default: cores - 1, at most 3)
   --runtime cri|sim       container runtime: cri = real containers (a private containerd under the
                           data dir; needs root and Debian's containerd runc containernetworking-plugins
                           busybox-static), sim = simulated. Default: cri where it can run, else sim
@@ -36,12 +38,13 @@ let noAgent = false;
 let leaderElection: LeaderElectionConfig | undefined;
 
 export function parseUpArgs(args: string[]): ClusterOptions | 'help' {
-  const o: ClusterOptions = { dataDir: defaultDataDir() };
+  const o: ClusterOptions = { dataDir: defaultDataDir(), dnsWorkers: Math.max(0, Math.min(3, availableParallelism() - 1)) };
   const help = parseFlags(args, (flag, val) => {
     switch (flag) {
       case '--data-dir': o.dataDir = val(); break;
       case '--listen': o.listen = val(); break;
       case '--dns': o.dns = val(); break;
+      case '--dns-workers': o.dnsWorkers = Number(oneOf(flag, val(), ['0', '1', '2', '3', '4', '5', '6', '7', '8'] as const)); break;
       case '--runtime': o.runtime = oneOf(flag, val(), ['cri', 'sim'] as const); break;
       case '--storage': o.storage = oneOf(flag, val(), ['sqlite', 'etcd', 'memory'] as const); break;
       case '--no-agent': noAgent = true; break;

@@ -53,6 +53,15 @@ export class ClusterIndex {
   /** Unix seconds of the last change (SOA serial). */
   serial = Math.floor(Date.now() / 1000);
   synced = false;
+  private changeListeners: (() => void)[] = [];
+
+  /** Called synchronously after every change (the server's UDP workers drop their caches). */
+  onChange(fn: () => void): () => void {
+    this.changeListeners.push(fn);
+    return () => {
+      this.changeListeners = this.changeListeners.filter((f) => f !== fn);
+    };
+  }
 
   /** Called once the informers have synced: in-zone misses stop being SERVFAIL. */
   markSynced(): void {
@@ -63,6 +72,7 @@ export class ClusterIndex {
   private touch(): void {
     this.generation++;
     this.serial = Math.floor(Date.now() / 1000);
+    for (const fn of this.changeListeners) fn();
   }
 
   upsertNamespace(ns: Namespace): void {

@@ -8,6 +8,7 @@ import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import { ClusterIndex } from './cluster-index.js';
 import { Resolver, type Resolution, type Rcode, type QType } from './resolve.js';
 import { Forwarder } from './forward.js';
+import { UdpWorkers } from './udp-workers.js';
 
 export interface DnsServerOptions {
   host: string;
@@ -19,6 +20,11 @@ export interface DnsServerOptions {
   /** Addresses for ns.dns.<zone>; default: the listen host. */
   nsAddresses?: string[];
   log?: (msg: string) => void;
+  /**
+   * Extra processes reading the same UDP socket and answering cached questions (udp-workers.ts);
+   * 0 (default) = this thread only. They start in the background: see `workersReady`.
+   */
+  udpWorkers?: number;
 }
 
 const RCODE_NUM: Record<Rcode, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
@@ -32,6 +38,10 @@ export class DnsServer {
   private forwarder!: Forwarder;
   private cache = new Map<string, Buffer>();
   private cacheGeneration = -1;
+  private workers?: UdpWorkers;
+  private unsubscribe?: () => void;
+  /** Resolves once the UDP workers (if any) hold the socket; never rejects (failures are logged). */
+  workersReady: Promise<void> = Promise.resolve();
   address = { host: '', port: 0 };
   stats = { queries: 0, dropped: 0, forwarded: 0 };
 
@@ -71,9 +81,29 @@ export class DnsServer {
     const zone = (this.opts.zone ?? 'cluster.local').toLowerCase().replace(/\.$/, '');
     this.resolver = new Resolver(this.index, { zone, ttl: this.opts.ttl ?? 5, nsAddresses: this.opts.nsAddresses ?? [host] });
     this.forwarder = new Forwarder({ upstreams: this.opts.upstreams, self: this.address });
+    if ((this.opts.udpWorkers ?? 0) > 0) {
+      const workers = new UdpWorkers({ socket: this.udp!, miss: (msg, rinfo) => this.onWorkerMiss(msg, rinfo), log: this.opts.log });
+      this.workers = workers;
+      workers.setGeneration(this.index.generation);
+      this.unsubscribe = this.index.onChange(() => workers.setGeneration(this.index.generation));
+      this.workersReady = workers.start(this.opts.udpWorkers!).catch((e) => this.opts.log?.(`dns: UDP workers: ${(e as Error).message}`));
+    }
+  }
+
+  /** Process IDs of the UDP workers. */
+  workerPids(): number[] {
+    return this.workers?.pids ?? [];
+  }
+
+  /** How many UDP worker processes run, and how many queries they answered from their caches. */
+  async workerStats(): Promise<{ workers: number; answered: number }> {
+    return { workers: this.workers?.count ?? 0, answered: (await this.workers?.answered()) ?? 0 };
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await this.workersReady;
+    await this.workers?.stop();
     this.forwarder?.close();
     await new Promise<void>((r) => (this.udp ? this.udp.close(() => r()) : r()));
     await new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r()));
@@ -93,6 +123,14 @@ export class DnsServer {
       },
       () => this.stats.dropped++,
     );
+  }
+
+  /** A question a UDP worker had no cached answer for: answer it here (which also fills its cache). */
+  private onWorkerMiss(msg: Buffer, rinfo: { address: string; port: number }): void {
+    const key = this.cacheKey(msg, 'udp');
+    const hit = key === undefined ? undefined : this.cache.get(key);
+    if (hit && key) this.workers?.fill(key, hit, this.cacheGeneration);
+    this.onUdp(msg, rinfo as dgram.RemoteInfo);
   }
 
   private onTcp(sock: net.Socket): void {
@@ -182,6 +220,7 @@ export class DnsServer {
       // Single-answer responses are order-free, so caching them keeps round-robin intact.
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
       this.cache.set(cacheKey, out);
+      if (transport === 'udp' && this.cacheGeneration === this.index.generation) this.workers?.fill(cacheKey, out, this.cacheGeneration);
     }
     return out;
   }

@@ -16,6 +16,7 @@ import { loadOrCreateToken, TokenAuthenticator } from '../apiserver/auth.js';
 import { decodeProtobufObject } from '../apiserver/protobuf.js';
 import { ServiceAdmission } from '../apiserver/service-alloc.js';
 import { ServiceAccountTokens } from '../apiserver/tokens.js';
+import { BOOTSTRAP_TOKEN_RE, lookupBootstrapToken, ensureJoinToken } from '../apiserver/bootstrap-tokens.js';
 import { openapiProvider } from '../apiserver/openapi.js';
 import { parseCommonQuery, type RequestInfo } from '../apiserver/request-info.js';
 import { ApiError } from '../machinery/errors.js';
@@ -96,6 +97,8 @@ export interface Cluster {
   /** A new in-process Client (close() it when done). */
   inProcessClient(): InProcessClient;
   stop(): Promise<void>;
+  /** The join token for `ordinal agent --token` (a bootstrap token; also in <data dir>/join-token). */
+  joinToken?: string;
 }
 
 export function parseHostPort(s: string, defPort: number): { host: string; port: number } {
@@ -229,11 +232,23 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   let compactor: Compactor | undefined;
   if (store.kind !== 'memory') compactor = startCompactor(store, { onError: (e) => log(`compaction failed: ${(e as Error).message}`) });
   let ready = false;
+  let joinToken: string | undefined;
   const services = new ServiceAdmission(store, opts.serviceCIDR);
   const saKind = kinds.find((k) => k.group === '' && k.kind === 'ServiceAccount');
   const tokens = new ServiceAccountTokens(store, (ns, name) => (saKind ? api.handler.codec.key(saKind, ns, name) : `/registry/serviceaccounts/${ns}/${name}`));
   const auth = new TokenAuthenticator(token);
-  auth.setLookup((t) => tokens.lookup(t));
+  // Join tokens (bootstrap tokens backed by kube-system Secrets) for `ordinal agent`; else ServiceAccount tokens.
+  const secretKind = kinds.find((k) => k.group === '' && k.kind === 'Secret');
+  const getSecret = async (name: string) => {
+    if (!secretKind) return undefined;
+    try {
+      return (await api.handler.getObject(secretKind, 'kube-system', name)).obj as { type?: string; data?: Record<string, string> };
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 404) return undefined;
+      throw e;
+    }
+  };
+  auth.setLookup((t) => (BOOTSTRAP_TOKEN_RE.test(t) ? lookupBootstrapToken(t, getSecret) : tokens.lookup(t)));
   const ctx: ApiContext = {
     store,
     kinds,
@@ -288,6 +303,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   try {
     await api.handler.primeCaches();
     await ensureInitialObjects(api.handler, kinds, addr.port, services);
+    if (secretKind) {
+      const jt = await ensureJoinToken(opts.dataDir, async (name) => !!(await getSecret(name)), (s) => createIfMissing(api.handler, secretKind, 'kube-system', s));
+      joinToken = jt.token;
+      log(`join a node: bin/ordinal agent --server ${url} --token ${jt.token} --ca-file ${join(opts.dataDir, 'pki', 'ca.crt')} --name NODE (token also in ${jt.file})`);
+    }
     writeFileSync(kcPath, kubeconfigYaml(url, tls.caPem, token), { mode: 0o600 });
     chmodSync(kcPath, 0o600);
     ready = true;
@@ -310,7 +330,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     throw e;
   }
   return {
-    url, token, caPem: tls.caPem, kubeconfigPath: kcPath, host: addr.address, port: addr.port, store, handler: api.handler, stop,
+    url, token, caPem: tls.caPem, kubeconfigPath: kcPath, host: addr.address, port: addr.port, store, handler: api.handler, stop, joinToken,
     inProcessClient: () => new InProcessClient(api.handler, kinds),
   };
 }

@@ -26,10 +26,12 @@ let c: Cluster;
 interface AgentProc { name: string; proc: ChildProcess; out: () => string; exited: Promise<void> }
 const agents = new Map<string, AgentProc>();
 
+/** The join token `up` generated (a bootstrap token, kept in <data dir>/join-token and printed). */
+const joinToken = () => readFileSync(join(c.dataDir, 'join-token'), 'utf8').trim();
+
 function startAgent(name: string): AgentProc {
-  const tokenFile = c.file(`token-${name}`, c.token + '\n', 0o600);
   const proc = spawn(ORDINAL, [
-    'agent', '--server', c.server, '--token-file', tokenFile, '--ca-file', join(c.dataDir, 'pki', 'ca.crt'),
+    'agent', '--server', c.server, '--token-file', join(c.dataDir, 'join-token'), '--ca-file', join(c.dataDir, 'pki', 'ca.crt'),
     '--name', name, '--runtime', 'sim', '--node-ip', '127.0.0.1', '--port', '0',
     '--data-dir', join(c.tmp, `agent-${name}`), '--node-status-update-frequency', '1s',
   ], { cwd: ROOT, env: { ...process.env, ORDINAL_HOME: c.dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -128,7 +130,25 @@ after(async () => {
   await c?.cleanup();
 });
 
-test('two `ordinal agent` processes join over HTTPS: both nodes Ready, each with its own streaming port', async () => {
+test('`up` prints and stores a join token (bootstrap token Secret in kube-system)', async () => {
+  const token = joinToken();
+  assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+  assert.ok(c.logs().includes(`join a node: bin/ordinal agent --server ${c.server} --token ${token} `), c.logs());
+  const id = token.split('.')[0]!;
+  const secret = await json('get', 'secret', '-n', 'kube-system', `bootstrap-token-${id}`);
+  assert.equal(secret.type, 'bootstrap.kubernetes.io/token');
+  const field = (k: string) => Buffer.from(secret.data[k], 'base64').toString();
+  assert.equal(field('token-id'), id);
+  assert.equal(field('token-secret'), token.split('.')[1]);
+  assert.equal(field('usage-bootstrap-authentication'), 'true');
+  // The token is a credential of its own (system:bootstrap:<id>), not the admin's.
+  const kcJoin = c.kubeconfigWithToken(token);
+  const who = await c.kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: kcJoin });
+  assert.equal(ok(who), `system:bootstrap:${id}`);
+  assert.equal((await c.kubectl(['get', 'nodes'], { kubeconfig: c.kubeconfigWithToken('abcdef.0123456789abcdef') })).code, 1);
+});
+
+test('two `ordinal agent` processes join over HTTPS with it: both nodes Ready, each with its own streaming port', async () => {
   const rows = await until('both nodes Ready', async () => {
     const r = tableRows(ok(await kc('get', 'nodes')));
     const ready = r.slice(1).filter((x) => x[1] === 'Ready').map((x) => x[0]).sort();

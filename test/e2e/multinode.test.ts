@@ -212,6 +212,10 @@ test('kubectl logs, exec and port-forward reach pods on both remote agents', asy
     assert.equal(r.stdout, 'over spdy\n', r.all);
     assert.equal(r.code, 0, r.all);
   }
+  // run -i --rm: attach to a fresh pod's shell on whichever agent it lands, then it is deleted.
+  const run = await c.kubectl(['run', '-i', '--rm', 'runner', '--image=busybox', '--restart=Never', '--', 'sh'], { input: 'echo hi from run\nexit 0\n', timeoutMs: 40_000 });
+  assert.equal(run.code, 0, run.all);
+  assert.match(run.stdout, /hi from run\n/);
   // port-forward: the sim's ports are echo servers.
   const target = ps.find((p) => p.node === 'node-b')!;
   const pf = c.kubectlStream(['port-forward', '--address', '127.0.0.1', `pod/${target.name}`, ':80']);
@@ -269,6 +273,13 @@ test('kill -9 of an agent: NotReady, pods evicted and replaced on the other node
   assert.equal(ready.status, 'Unknown');
   assert.equal(ready.reason, 'NodeStatusUnknown');
   assert.equal(ready.message, 'Kubelet stopped posting node status.');
+  // Streams to the dead node fail the way upstream's do (the API server cannot dial the kubelet).
+  const logs = await kc('logs', victimSpread.name);
+  assert.notEqual(logs.code, 0);
+  assert.match(logs.stderr, /^Error from server: Get "https:\/\/127\.0\.0\.1:\d+\/containerLogs\/default\/spread-\d\/app": dial tcp 127\.0\.0\.1:\d+: connect: connection refused/, logs.all);
+  const exec = await kc('exec', victimSpread.name, '--', 'hostname');
+  assert.notEqual(exec.code, 0);
+  assert.match(exec.stderr, /error dialing backend: dial tcp 127\.0\.0\.1:\d+: connect: connection refused/, exec.all);
   const taints = (node.spec.taints ?? []).map((t: any) => `${t.key}:${t.effect}`).sort();
   assert.deepEqual(taints, ['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']);
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { Cluster, ROOT } from '../test/e2e/harness.js';
+import { HttpsConn } from './lib/https-conn.js';
 
 const N = Number(process.env.BENCH_OBJECTS ?? 10_000);
 const CLIENTS = 32;
@@ -61,20 +62,23 @@ interface Phase {
   lat: number[];
   /** CPU seconds the server used during the phase */
   serverCpu: number;
+  /** CPU seconds this (client) process used during the phase */
+  clientCpu: number;
 }
 
-/** Runs `total` operations over `clients` concurrent workers; op(i) returns the HTTP status. */
-async function phase(total: number, clients: number, op: (i: number) => Promise<number>, okStatus: number): Promise<Phase> {
+/** Runs `total` operations over `clients` concurrent workers; op(i, worker) returns the HTTP status. */
+async function phase(total: number, clients: number, op: (i: number, worker: number) => Promise<number>, okStatus: number): Promise<Phase> {
   let next = 0;
   const lat: number[] = [];
   const cpu0 = serverPid ? cpuSeconds(serverPid) : 0;
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    Array.from({ length: clients }, async (_, w) => {
       while (next < total) {
         const i = next++;
         const s = performance.now();
-        const status = await op(i);
+        const status = await op(i, w);
         lat.push(performance.now() - s);
         if (status !== okStatus) throw new Error(`op ${i}: HTTP ${status}`);
       }
@@ -82,13 +86,14 @@ async function phase(total: number, clients: number, op: (i: number) => Promise<
   );
   const seconds = (performance.now() - t0) / 1000;
   const serverCpu = serverPid ? cpuSeconds(serverPid) - cpu0 : NaN;
+  const c = process.cpuUsage(client0);
   lat.sort((a, b) => a - b);
-  return { ops: total, seconds, lat, serverCpu };
+  return { ops: total, seconds, lat, serverCpu, clientCpu: (c.user + c.system) / 1e6 };
 }
 
 function line(label: string, p: Phase): string {
   // ops per server CPU-second: what one free core would do, less sensitive to other load on the machine
-  return `${label.padEnd(28)} ${(p.ops / p.seconds).toFixed(0).padStart(7)} ops/s   p50 ${fmt(pct(p.lat, 50))} ms   p99 ${fmt(pct(p.lat, 99))} ms   (${p.ops} ops, ${CLIENTS} clients; server used ${p.serverCpu.toFixed(1)} CPU-s = ${(p.ops / p.serverCpu).toFixed(0)} ops per server CPU-second)`;
+  return `${label.padEnd(28)} ${(p.ops / p.seconds).toFixed(0).padStart(7)} ops/s   p50 ${fmt(pct(p.lat, 50))} ms   p99 ${fmt(pct(p.lat, 99))} ms   (${p.ops} ops, ${CLIENTS} clients; server used ${p.serverCpu.toFixed(1)} CPU-s = ${(p.ops / p.serverCpu).toFixed(0)} ops per server CPU-second; client ${p.clientCpu.toFixed(1)} CPU-s)`;
 }
 
 /** Opens a watch and calls onEvent for each decoded event line. */
@@ -166,16 +171,32 @@ async function main(): Promise<void> {
 
     const agent = new https.Agent({ keepAlive: true, maxSockets: CLIENTS, rejectUnauthorized: false });
     const cm = (i: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bench-${i}`, labels: { bench: 'api' } }, data: { index: String(i), payload: 'x'.repeat(200) } });
+    // Creates and gets: 32 clients, each its own keep-alive HTTPS connection doing one request at a
+    // time and reading the whole response (bench/lib/https-conn.ts: a lean client, so the load
+    // generator does not take the CPU the server needs on a small machine). Every response is
+    // decoded and checked: a 201 with the object and its resourceVersion.
+    const u = new URL(c.server);
+    const conns = Array.from({ length: CLIENTS }, () => new HttpsConn(u.hostname, Number(u.port), { Accept: 'application/json', Authorization: `Bearer ${c.token}` }));
+    const create = async (w: number, body: object, path = '/api/v1/namespaces/default/configmaps'): Promise<number> => {
+      const r = await conns[w]!.request('POST', path, JSON.stringify(body));
+      if (r.status === 201 && !JSON.parse(r.body).metadata?.resourceVersion) throw new Error(`create answered 201 without a resourceVersion: ${r.body.slice(0, 200)}`);
+      return r.status;
+    };
     // warm-up (TLS handshakes, JIT), not counted
-    await phase(200, CLIENTS, async (i) => (await c.request('POST', '/api/v1/namespaces/default/configmaps', { ...cm(i), metadata: { name: `warm-${i}` } }, { agent })).status, 201);
+    await phase(200, CLIENTS, (i, w) => create(w, { ...cm(i), metadata: { name: `warm-${i}` } }), 201);
 
-    const creates = await phase(N, CLIENTS, async (i) => (await c.request('POST', '/api/v1/namespaces/default/configmaps', cm(i), { agent })).status, 201);
+    const creates = await phase(N, CLIENTS, (i, w) => create(w, cm(i)), 201);
     results.createsPerSec = creates.ops / creates.seconds;
     results.createsPerServerCpuSec = creates.ops / creates.serverCpu;
     results.createP99Ms = pct(creates.lat, 99);
     console.log(line('create (durable)', creates) + '   (target >= 2000/s)');
 
-    const gets = await phase(N, CLIENTS, async () => (await c.request('GET', `/api/v1/namespaces/default/configmaps/bench-${Math.floor(Math.random() * N)}`, undefined, { agent })).status, 200);
+    const gets = await phase(N, CLIENTS, async (_i, w) => {
+      const r = await conns[w]!.request('GET', `/api/v1/namespaces/default/configmaps/bench-${Math.floor(Math.random() * N)}`);
+      if (r.status === 200) JSON.parse(r.body);
+      return r.status;
+    }, 200);
+    for (const conn of conns) conn.close();
     results.getsPerSec = gets.ops / gets.seconds;
     results.getsPerServerCpuSec = gets.ops / gets.serverCpu;
     console.log(line('get', gets));

@@ -25,18 +25,19 @@ export function isPublicPath(pathname: string): boolean {
 export interface User { name: string; groups: string[] }
 
 export class TokenAuthenticator {
-  private readonly tokens = new Map<string, User>();
+  /** Static tokens with their bytes (compared in constant time on every request). */
+  private readonly tokens = new Map<string, { user: User; bytes: Buffer }>();
   /** Dynamic tokens (ServiceAccount tokens), looked up when no static token matches; cached briefly. */
   private lookup?: (token: string) => Promise<User | undefined>;
   private readonly cache = new Map<string, { user?: User; until: number }>();
 
   constructor(adminToken: string) {
-    this.tokens.set(adminToken, { name: 'admin', groups: ['system:masters', 'system:authenticated'] });
+    this.add(adminToken, { name: 'admin', groups: ['system:masters', 'system:authenticated'] });
   }
 
   /** Adds a token (e.g. for a node agent or a controller on another machine). */
   add(token: string, user: User): void {
-    this.tokens.set(token, user);
+    this.tokens.set(token, { user, bytes: Buffer.from(token) });
   }
 
   setLookup(fn: (token: string) => Promise<User | undefined>): void {
@@ -68,9 +69,8 @@ export class TokenAuthenticator {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!m) return undefined;
     const given = Buffer.from(m[1]!);
-    for (const [t, user] of this.tokens) {
-      const want = Buffer.from(t);
-      if (want.length === given.length && timingSafeEqual(want, given)) return user;
+    for (const { user, bytes } of this.tokens.values()) {
+      if (bytes.length === given.length && timingSafeEqual(bytes, given)) return user;
     }
     return undefined;
   }

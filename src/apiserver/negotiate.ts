@@ -8,8 +8,25 @@ export interface MediaRange {
   params: Record<string, string>;
 }
 
-export function parseAccept(header: string | undefined): MediaRange[] {
-  if (!header) return [{ type: '*/*', params: {} }];
+/**
+ * Parsed Accept headers by their text: a client sends the same few on every request, and parsing
+ * one costs more than routing. Bounded (cleared when full). The ranges are shared: read-only.
+ */
+const acceptCache = new Map<string, readonly MediaRange[]>();
+const ANY: readonly MediaRange[] = Object.freeze([Object.freeze({ type: '*/*', params: Object.freeze({}) as Record<string, string> })]);
+
+export function parseAccept(header: string | undefined): readonly MediaRange[] {
+  if (!header) return ANY;
+  let r = acceptCache.get(header);
+  if (!r) {
+    if (acceptCache.size >= 256) acceptCache.clear();
+    r = Object.freeze(parseAcceptUncached(header).map((m) => Object.freeze({ type: m.type, params: Object.freeze(m.params) })));
+    acceptCache.set(header, r);
+  }
+  return r;
+}
+
+function parseAcceptUncached(header: string): MediaRange[] {
   return header.split(',').map((part) => {
     const [t, ...ps] = part.split(';').map((s) => s.trim());
     const params: Record<string, string> = {};
@@ -26,7 +43,7 @@ function jsonish(t: string): boolean {
 }
 
 /** Which Table version (if any) the client asked for, in its order of preference. */
-export function wantsTable(accept: MediaRange[]): 'v1' | 'v1beta1' | undefined {
+export function wantsTable(accept: readonly MediaRange[]): 'v1' | 'v1beta1' | undefined {
   for (const m of accept) {
     if (m.type === 'application/json' && m.params.as === 'Table' && m.params.g === 'meta.k8s.io') {
       if (m.params.v === 'v1' || m.params.v === 'v1beta1') return m.params.v;
@@ -37,7 +54,7 @@ export function wantsTable(accept: MediaRange[]): 'v1' | 'v1beta1' | undefined {
 }
 
 /** Which aggregated discovery version the client asked for (exact `v=` match), if any. */
-export function wantsAggregatedDiscovery(accept: MediaRange[]): 'v2' | 'v2beta1' | undefined {
+export function wantsAggregatedDiscovery(accept: readonly MediaRange[]): 'v2' | 'v2beta1' | undefined {
   for (const m of accept) {
     if (m.type === 'application/json' && m.params.as === 'APIGroupDiscoveryList' && m.params.g === 'apidiscovery.k8s.io') {
       if (m.params.v === 'v2' || m.params.v === 'v2beta1') return m.params.v;
@@ -52,13 +69,13 @@ export function aggregatedContentType(v: 'v2' | 'v2beta1'): string {
 }
 
 /** True when a plain JSON answer is acceptable. */
-export function acceptsJson(accept: MediaRange[]): boolean {
+export function acceptsJson(accept: readonly MediaRange[]): boolean {
   return accept.some((m) => jsonish(m.type) || m.type === 'application/vnd.kubernetes.protobuf' || m.type === 'application/yaml'
     || m.type === 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' || m.type === 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf'
     || m.type === 'text/plain' || m.type === 'application/vnd.kubernetes.protobuf;stream=watch');
 }
 
-export function checkAcceptable(accept: MediaRange[]): void {
+export function checkAcceptable(accept: readonly MediaRange[]): void {
   if (!acceptsJson(accept)) {
     throw errors.notAcceptable('only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');
   }

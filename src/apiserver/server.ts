@@ -56,12 +56,53 @@ export interface ApiServerOptions {
 const DEFAULT_MAX_BODY = 3 * 1024 * 1024; // upstream's 3 MiB request limit
 /** A request body must arrive within this time (watches have no body, so no overall request timeout). */
 const BODY_TIMEOUT_MS = 60_000;
+/**
+ * Body reads in progress and their deadlines, checked by one shared timer: a timer per request
+ * costs more than reading a typical small body. A deadline may fire up to a second late.
+ */
+const bodyReads = new Set<{ until: number; expire(): void }>();
+let bodySweep: NodeJS.Timeout | undefined;
+function trackBodyRead(r: { until: number; expire(): void }): void {
+  bodyReads.add(r);
+  if (bodySweep) return;
+  bodySweep = setInterval(() => {
+    const now = Date.now();
+    for (const b of bodyReads) if (b.until <= now) { bodyReads.delete(b); b.expire(); }
+    if (!bodyReads.size) { clearInterval(bodySweep); bodySweep = undefined; }
+  }, 1000);
+  bodySweep.unref();
+}
 /** ORDINAL_LOG_REQUESTS=1 logs one line per request (method, URL, code, duration). */
 const LOG_REQUESTS = !!process.env.ORDINAL_LOG_REQUESTS;
 
+/** The parts of a request target the server reads (a WHATWG URL, or the same two fields). */
+interface Target {
+  pathname: string;
+  searchParams: URLSearchParams;
+}
+
+/** Characters that WHATWG URL parsing keeps as they are in a path or query (nothing to normalize). */
+const PLAIN_TARGET = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*$/;
+
+/**
+ * Splits a request target. The common case (plain characters, no dot segments) is split by hand —
+ * `new URL` costs more than the rest of routing; anything a URL parser would rewrite (dot
+ * segments, `//`, `\`, spaces, non-ASCII, fragments) goes through `new URL` as before.
+ */
+export function parseTarget(raw: string): Target {
+  if (PLAIN_TARGET.test(raw)) {
+    const q = raw.indexOf('?');
+    const pathname = q < 0 ? raw : raw.slice(0, q);
+    const query = q < 0 ? '' : raw.slice(q + 1);
+    // (URLSearchParams would drop a second leading '?', which URL keeps as part of the first name)
+    if (!/\/\.|%2e/i.test(pathname) && query[0] !== '?') return { pathname, searchParams: new URLSearchParams(query) };
+  }
+  return new URL(raw, 'https://localhost');
+}
+
 interface Parsed {
-  url: URL;
-  accept: MediaRange[];
+  url: Target;
+  accept: readonly MediaRange[];
   user?: User;
 }
 
@@ -165,7 +206,7 @@ export class ApiServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://localhost');
+    const url = parseTarget(req.url ?? '/');
     const path = url.pathname;
     if (isPublicPath(path)) return this.health(path, url, res);
     const user = await this.opts.auth.authenticateAsync(req.headers.authorization);
@@ -185,7 +226,7 @@ export class ApiServer {
     return this.resource(req, res, p, info);
   }
 
-  private health(path: string, url: URL, res: ServerResponse): void {
+  private health(path: string, url: Target, res: ServerResponse): void {
     if (path.startsWith('/readyz') && !this.opts.ready()) {
       const verbose = url.searchParams.has('verbose');
       res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
@@ -309,13 +350,17 @@ export class ApiServer {
         }
         chunks.push(c);
       });
-      const timer = setTimeout(() => {
-        if (failed) return;
-        failed = true;
-        reject(errors.timeout('timed out reading the request body'));
-      }, BODY_TIMEOUT_MS);
-      req.on('end', () => { clearTimeout(timer); if (!failed) resolve(Buffer.concat(chunks)); });
-      req.on('close', () => clearTimeout(timer));
+      const deadline = {
+        until: Date.now() + BODY_TIMEOUT_MS,
+        expire: () => {
+          if (failed) return;
+          failed = true;
+          reject(errors.timeout('timed out reading the request body'));
+        },
+      };
+      trackBodyRead(deadline);
+      req.on('end', () => { bodyReads.delete(deadline); if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)); });
+      req.on('close', () => bodyReads.delete(deadline));
       req.on('error', (e) => { if (!failed) { failed = true; reject(errors.badRequest(`error reading request body: ${e.message}`)); } });
     });
   }

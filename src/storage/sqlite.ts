@@ -44,7 +44,12 @@ const SCHEMA = `
 
 /** A write as sent to the writer (plain data: it crosses a thread boundary). */
 interface WriteOp { op: 'create' | 'update' | 'delete'; key: string; value?: string; expected?: number }
-type WriteOutcome = { kv: KeyValue; event: StoreEvent } | { err: { code: StoreErrorCode; message: string; current?: KeyValue } };
+/**
+ * What the writer answers per op: only what the caller does not already have (it sent the key and
+ * the new value), so the reply that crosses the thread boundary stays small. `prev` is the value
+ * before an update or delete (a delete's event carries it as its value).
+ */
+type WriteOutcome = { rev: number; createRev: number; prev?: string } | { err: { code: StoreErrorCode; message: string; current?: KeyValue } };
 interface BatchResult { revision: number; outcomes: WriteOutcome[] }
 type WriterRequest =
   | { type: 'apply'; ops: WriteOp[] }
@@ -83,10 +88,7 @@ function createWriter(Db: typeof Database, path: string) {
         rev++;
         insertKv.run(o.key, o.value!, rev, rev);
         insertLog.run(rev, o.key, 0, o.value!, null, rev, 0);
-        outcomes.push({
-          kv: { key: o.key, value: o.value!, createRevision: rev, modRevision: rev },
-          event: { type: 'create', key: o.key, value: o.value!, revision: rev, createRevision: rev },
-        });
+        outcomes.push({ rev, createRev: rev });
         continue;
       }
       if (!cur) { outcomes.push({ err: { code: 'NotFound', message: `key not found: ${o.key}` } }); continue; }
@@ -98,17 +100,11 @@ function createWriter(Db: typeof Database, path: string) {
       if (o.op === 'update') {
         updateKv.run(o.value!, rev, o.key);
         insertLog.run(rev, o.key, 1, o.value!, cur.value, cur.create_rev, cur.mod_rev);
-        outcomes.push({
-          kv: { key: o.key, value: o.value!, createRevision: cur.create_rev, modRevision: rev },
-          event: { type: 'update', key: o.key, value: o.value!, prevValue: cur.value, revision: rev, createRevision: cur.create_rev },
-        });
+        outcomes.push({ rev, createRev: cur.create_rev, prev: cur.value });
       } else {
         deleteKv.run(o.key);
         insertLog.run(rev, o.key, 2, cur.value, cur.value, cur.create_rev, cur.mod_rev);
-        outcomes.push({
-          kv: { key: o.key, value: cur.value, createRevision: cur.create_rev, modRevision: rev },
-          event: { type: 'delete', key: o.key, value: cur.value, prevValue: cur.value, revision: rev, createRevision: cur.create_rev },
-        });
+        outcomes.push({ rev, createRev: cur.create_rev, prev: cur.value });
       }
     }
     if (rev !== revision) setMeta.run(rev, 'revision');
@@ -427,12 +423,22 @@ export class SqliteStore implements Store {
         this.commits++;
         this.revision = Math.max(this.revision, r.revision);
         const events: StoreEvent[] = [];
-        for (const o of r.outcomes) if ('event' in o) events.push(o.event);
+        const kvs: (KeyValue | undefined)[] = [];
+        ops.forEach((o, i) => {
+          const out = r.outcomes[i]!;
+          if ('err' in out) { kvs.push(undefined); return; }
+          // a delete's value is the last one stored; creates and updates store what was sent
+          const value = o.op === 'delete' ? out.prev! : o.value!;
+          kvs.push({ key: o.key, value, createRevision: out.createRev, modRevision: out.rev });
+          const ev: StoreEvent = { type: o.op, key: o.key, value, revision: out.rev, createRevision: out.createRev };
+          if (out.prev !== undefined) ev.prevValue = out.prev;
+          events.push(ev);
+        });
         this.watchers.publish(events);
         ops.forEach((o, i) => {
           const out = r.outcomes[i]!;
-          if ('kv' in out) o.resolve(out.kv);
-          else o.reject(new StoreError(out.err.code, out.err.message, out.err.current));
+          if ('err' in out) o.reject(new StoreError(out.err.code, out.err.message, out.err.current));
+          else o.resolve(kvs[i]!);
         });
       },
       (e: unknown) => {

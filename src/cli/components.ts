@@ -117,8 +117,8 @@ export const dnsComponent: Component = {
     const shared = acquireInformers(ctx);
     const feed = feedIndex(shared.client, server.index, undefined, shared);
     ctx.log(`cluster DNS listening on ${server.address.host}:${server.address.port} (udp+tcp)`);
-    return {
     publishLocalDns(ctx, server.address);
+    return {
       stop: async () => {
         feed.stop();
         releaseInformers(ctx);

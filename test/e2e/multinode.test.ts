@@ -248,6 +248,19 @@ test('the agent streaming server accepts only the API server certificate', async
   // The API server's own certificate and key.
   const apiserver = { certPem: readFileSync(join(c.dataDir, 'pki', 'apiserver.crt'), 'utf8'), keyPem: readFileSync(join(c.dataDir, 'pki', 'apiserver.key'), 'utf8') };
   assert.deepEqual(await get(apiserver), { status: 200, body: `started ${pod.name}\n` });
+
+  // The other way round: the API server talks only to the certificate the Node publishes.
+  const key = 'node.ordinal.dev/kubelet-serving-cert-sha256';
+  const real = node.metadata.annotations[key];
+  ok(await kc('annotate', '--overwrite', 'node', 'node-a', `${key}=${'00:'.repeat(31)}00`));
+  try {
+    const r = await kc('logs', pod.name);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /the certificate of node "node-a" does not match its published fingerprint/, r.all);
+  } finally {
+    ok(await kc('annotate', '--overwrite', 'node', 'node-a', `${key}=${real}`));
+  }
+  assert.equal(ok(await kc('logs', pod.name)), `started ${pod.name}\n`);
 });
 
 test('kill -9 of an agent: NotReady, pods evicted and replaced on the other node; a pod whose volume is on the dead node stays Pending', async () => {

@@ -28,7 +28,7 @@ export interface UdpWorkerHost {
 const WORKER_SOURCE = String.raw`
 'use strict';
 const MAX = ${50_000};
-let gen = -1, sock, answered = 0;
+let gen = -1, sock, answered = 0, inflight = 0;
 const cache = new Map();
 function key(msg) {
   if (msg.length < 17 || msg[2] & 0x80) return undefined;
@@ -56,8 +56,11 @@ function onQuery(msg, rinfo) {
     answered++;
     return;
   }
-  if (msg.length < 12) return;
-  process.send({ t: 'miss', q: msg, port: rinfo.port, address: rinfo.address });
+  // A flood of uncacheable questions must not queue without bound: past 1,000 misses not yet written
+  // to the main process, drop (UDP clients retry), as the kernel does when a socket buffer is full.
+  if (msg.length < 12 || inflight >= 1000) return;
+  inflight++;
+  process.send({ t: 'miss', q: msg, port: rinfo.port, address: rinfo.address }, undefined, undefined, () => inflight--);
 }
 process.on('message', (m, handle) => {
   if (m.t === 'socket') {

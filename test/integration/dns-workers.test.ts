@@ -119,6 +119,24 @@ test('udp workers: dig (EDNS, uncacheable here) gets its answer through a worker
   }
 });
 
+test('udp workers: a flood of uncacheable queries is answered or dropped, and the server keeps answering', async () => {
+  const flood = dgram.createSocket('udp4');
+  await new Promise<void>((r) => flood.bind(0, '127.0.0.1', () => r()));
+  let answers = 0;
+  flood.on('message', () => answers++);
+  // EDNS queries are not cached, so every one a worker reads is a miss sent to the main process.
+  const q = packet.encode({ type: 'query', id: 7, questions: [{ type: 'A', name: 'svc-1.default.svc.cluster.local', class: 'IN' }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as unknown as packet.Answer] });
+  for (let i = 0; i < 10; i++) {
+    for (let j = 0; j < 1000; j++) flood.send(q, dns.address.port, '127.0.0.1');
+    await new Promise((r) => setImmediate(r));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  flood.close();
+  assert.ok(answers > 0, 'some flood queries answered');
+  assert.deepEqual(aData(await ask('svc-2.default.svc.cluster.local')), ['10.96.1.2']);
+  assert.equal((await dns.workerStats()).workers, 2, 'no worker died');
+});
+
 test('udp workers: stop() ends the worker processes and frees the port', async () => {
   const pids = dns.workerPids();
   assert.equal(pids.length, 2);

@@ -13,6 +13,7 @@ import { startNodeStreamingServer, nodeStreamingOptions, defaultNodeIP, parseDur
 import { RuntimeStreamer } from '../node/streaming/runtime-streamer.js';
 import { containerdUnavailable } from '../node/runtime/containerd.js';
 import { onLocalDns } from '../dns/local.js';
+import { parseHostPort } from './cluster.js';
 import { chooseRuntime, probeRuntime } from './runtime-choice.js';
 
 const USAGE = `Usage: ordinal agent --server URL --token TOKEN [flags]
@@ -30,6 +31,8 @@ Flags:
                         simulated. Default: cri where it can run, else sim with a notice saying why
   --data-dir DIR        where pods' volumes and logs live (default <data dir>/agent-<name>)
   --cluster-dns IP      cluster DNS address written into pods' resolv.conf (default 10.96.0.10)
+  --dns-server HOST:PORT   where cluster DNS really listens, on this machine (\`ordinal up\` prints
+                        it): with --runtime cri, pods' queries to the --cluster-dns IP go there
   --node-ip IP          the node's InternalIP (default: the first non-loopback IPv4)
   --address IP          where the streaming server (logs, exec, attach, port-forward) listens
                         (default: the node IP)
@@ -47,6 +50,7 @@ interface AgentArgs {
   runtime?: 'sim' | 'cri';
   dataDir?: string;
   clusterDNS?: string;
+  dnsServer?: { host: string; port: number };
   nodeIP?: string;
   address?: string;
   port: number;
@@ -64,6 +68,7 @@ export function parseAgentArgs(args: string[]): AgentArgs | 'help' {
       case '--name': o.name = val(); break;
       case '--data-dir': o.dataDir = val(); break;
       case '--cluster-dns': o.clusterDNS = val(); break;
+      case '--dns-server': o.dnsServer = parseHostPort(val(), 53); break;
       case '--node-ip': o.nodeIP = val(); break;
       case '--address': o.address = val(); break;
       case '--port': {
@@ -108,6 +113,7 @@ export async function run(args: string[]): Promise<number> {
   const dataDir = o.dataDir ?? join(defaultDataDir(), `agent-${name}`);
   // The CRI runtime starts its containerd on first use, once the agent knows its pod CIDR.
   const runtime = o.runtime === 'cri' ? new (await import('../node/runtime/cri.js')).CriRuntime({ dataDir, podCIDR: () => agent.podCIDR, log, ...criEnv() }) : undefined;
+  if (o.dnsServer) runtime?.setClusterDNS({ serviceIPs: [o.clusterDNS ?? '10.96.0.10'], ...o.dnsServer });
   // logs/exec/attach/port-forward: the API server connects to this node's streaming server (the
   // kubelet's port), which accepts only the API server's certificate; our certificate's fingerprint
   // is published on the Node so the API server can check it is talking to this agent.

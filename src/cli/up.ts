@@ -1,8 +1,7 @@
 // `ordinal up`: runs the whole cluster in the foreground until SIGINT/SIGTERM.
 import { availableParallelism } from 'node:os';
 import { defaultDataDir } from './paths.js';
-import { startCluster, type ClusterOptions } from './cluster.js';
-import { defaultComponents } from './components.js';
+import { startCluster, type ClusterOptions, type Component } from './cluster.js';
 import { parseFlags, oneOf, durationMs } from './flags.js';
 import type { LeaderElectionConfig } from '../controllers/manager.js';
 import { chooseRuntime, probeRuntime } from './runtime-choice.js';
@@ -82,7 +81,8 @@ export async function run(args: string[]): Promise<number> {
     opts.runtime = choice.runtime;
   }
   opts.log = log;
-  opts.components ??= defaultComponents({ agent: !noAgent, leaderElection });
+  let componentCount = opts.components?.length ?? 0;
+  opts.components ??= [deferredDefaults({ agent: !noAgent, leaderElection }, (n) => (componentCount = n))];
   const t0 = Date.now();
   opts.onApiReady = (i) => log(`API server listening on ${i.url} (storage ${i.storage}, ${noAgent ? 'no node agent' : `runtime ${opts.runtime}`}, data dir ${opts.dataDir}), ready in ${Date.now() - t0} ms`);
   // Signals are handled from the start: a SIGTERM while components are still starting waits for
@@ -101,7 +101,7 @@ export async function run(args: string[]): Promise<number> {
     return signalled ? 0 : 1;
   }
   const started = cluster;
-  if (opts.components.length) log(`${opts.components.length} components started in ${Date.now() - t0} ms`);
+  if (componentCount) log(`${componentCount} components started in ${Date.now() - t0} ms`);
   if (!signalled) process.stderr.write(`\nThe cluster is up. Use it with:\n  export KUBECONFIG=${started.kubeconfigPath}\n  kubectl get namespaces\nor:\n  bin/ordinal kubectl${opts.dataDir !== defaultProcessDir() ? ` --data-dir ${opts.dataDir}` : ''} get namespaces\n\n`);
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -115,6 +115,42 @@ export async function run(args: string[]): Promise<number> {
     };
     if (signalled) onSignal(signalled);
   });
+}
+
+/**
+ * `up`'s default components as one: their code (controllers, scheduler, node agent, DNS) is most
+ * of the bundle, so it is loaded only once the API answers /readyz, not compiled before it. They
+ * start in order and stop in reverse, as startCluster does with a list.
+ */
+function deferredDefaults(o: { agent: boolean; leaderElection?: LeaderElectionConfig }, counted: (n: number) => void): Component {
+  return {
+    name: 'components',
+    // the defaults include the garbage collector (the API then honours orphan/foreground finalizers)
+    garbageCollector: true,
+    async start(ctx) {
+      const { defaultComponents } = await import('./components.js');
+      const comps = defaultComponents(o);
+      counted(comps.length);
+      const started: { name: string; stop(): Promise<void> | void }[] = [];
+      const stopAll = async () => {
+        for (const c of started.splice(0).reverse()) {
+          try { await c.stop(); } catch (e) { ctx.log(`stopping ${c.name}: ${(e as Error).message}`); }
+        }
+      };
+      try {
+        for (const c of comps) {
+          const t = Date.now();
+          const h = await c.start(ctx);
+          started.push({ name: c.name, stop: () => h.stop() });
+          if (Date.now() - t > 500) ctx.log(`${c.name} took ${Date.now() - t} ms to start`);
+        }
+      } catch (e) {
+        await stopAll();
+        throw e;
+      }
+      return { stop: stopAll };
+    },
+  };
 }
 
 function defaultProcessDir(): string {

@@ -59,7 +59,8 @@ export class DnsServer {
         udp.bind(this.opts.port, host, () => resolve());
       });
       const port = udp.address().port;
-      const tcp = net.createServer((sock) => this.onTcp(sock));
+      // Half-open: a client may shut down its side right after the query (nc does); answer, then close.
+      const tcp = net.createServer({ allowHalfOpen: true }, (sock) => this.onTcp(sock));
       try {
         await new Promise<void>((resolve, reject) => {
           tcp.once('error', reject);
@@ -135,8 +136,17 @@ export class DnsServer {
 
   private onTcp(sock: net.Socket): void {
     let buf = Buffer.alloc(0);
+    let pending = 0;
+    let ended = false;
+    const maybeEnd = () => {
+      if (ended && pending === 0 && !sock.destroyed) sock.end();
+    };
     sock.setTimeout(10_000, () => sock.destroy());
     sock.on('error', () => sock.destroy());
+    sock.on('end', () => {
+      ended = true;
+      maybeEnd();
+    });
     sock.on('data', (chunk) => {
       buf = Buffer.concat([buf, chunk]);
       if (buf.length > 70_000) return sock.destroy(); // no legitimate query is this large
@@ -145,13 +155,17 @@ export class DnsServer {
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
+        pending++;
         this.handle(msg, 'tcp').then((out) => {
           if (!out || sock.destroyed) return;
           const framed = Buffer.alloc(2 + out.length);
           framed.writeUInt16BE(out.length, 0);
           out.copy(framed, 2);
           sock.write(framed);
-        }, () => this.stats.dropped++);
+        }, () => this.stats.dropped++).finally(() => {
+          pending--;
+          maybeEnd();
+        });
       }
     });
   }

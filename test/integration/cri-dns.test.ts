@@ -17,6 +17,7 @@ import { nodeAgentComponent } from '../../src/cli/agent.js';
 import { findKubectl } from '../../src/cli/kubectl.js';
 import { CriRuntime } from '../../src/node/runtime/cri.js';
 import { containerdUnavailable } from '../../src/node/runtime/containerd.js';
+import * as packet from 'dns-packet';
 
 const why = containerdUnavailable();
 const isRoot = process.getuid?.() === 0;
@@ -195,6 +196,17 @@ test('cri dns: a real busybox pod resolves cluster names through the kube-dns Cl
   const dotted = await kubectl(['exec', 'web-0', '--', 'nslookup', 'kubernetes.default']);
   assert.notEqual(dotted.code, 0);
   assert.match(dotted.stdout, /can't find kubernetes\.default: SERVFAIL/);
+
+  // Over TCP too (the redirect covers 53/tcp): a length-prefixed query written with busybox nc,
+  // the answer read back as hex and decoded here.
+  const q = packet.streamEncode({ type: 'query', id: 4242, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name: 'web-0.nginx.default.svc.cluster.local', class: 'IN' }] });
+  const printf = [...q].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
+  const tcp = await kubectl(['exec', 'web-0', '--', 'sh', '-c', `printf '${printf}' | nc -w 5 10.96.0.10 53 | od -An -tx1 -v`]);
+  assert.equal(tcp.code, 0, tcp.stderr);
+  const bytes = Buffer.from(tcp.stdout.replace(/\s+/g, ''), 'hex');
+  const tcpAnswer = packet.streamDecode(bytes) as packet.DecodedPacket;
+  assert.equal(tcpAnswer.id, 4242);
+  assert.deepEqual((tcpAnswer.answers ?? []).map((a) => (a as { data: string }).data), [podIP]);
 
   // The headless Service name itself and a name that does not exist.
   const svc = await kubectl(['exec', 'web-0', '--', 'nslookup', 'nginx.default.svc.cluster.local']);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { DnsServer } from '../../src/dns/server.js';
 import * as packet from 'dns-packet';
 
@@ -173,6 +174,29 @@ test('TCP answers, and oversize UDP answers set TC so dig retries over TCP', asy
   const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(dns.address.port), '+noedns', '+tries=1', 'big.default.svc.cluster.local']);
   assert.match(stdout, /Truncated, retrying in TCP mode/);
   assert.equal((stdout.match(/\bIN\s+A\s+10\.245\./g) ?? []).length, 100);
+});
+
+test('TCP: a client that shuts down its side right after the query still gets the answer (also one that waits on upstream)', async () => {
+  for (const name of ['kubernetes.default.svc.cluster.local', 'example.test']) {
+    const sock = net.connect({ host: '127.0.0.1', port: dns.address.port, allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    sock.on('data', (d) => chunks.push(d));
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.end(packet.streamEncode({ type: 'query', id: 77, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name, class: 'IN' }] }));
+    await new Promise<void>((resolve, reject) => {
+      sock.once('close', () => resolve());
+      sock.once('error', reject);
+    });
+    const answer = packet.streamDecode(Buffer.concat(chunks)) as packet.DecodedPacket;
+    assert.equal(answer.id, 77, name);
+    if (name === 'example.test') {
+      // Forwarded over TCP to the fake upstream, which only speaks UDP: refused, so SERVFAIL — but
+      // answered, after the client's FIN.
+      assert.equal((answer as unknown as { rcode: string }).rcode, 'SERVFAIL');
+    } else {
+      assert.deepEqual((answer.answers ?? []).map((a) => (a as { data: string }).data), ['10.96.0.1']);
+    }
+  }
 });
 
 test('the record follows an endpoint change at once', async () => {

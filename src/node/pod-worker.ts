@@ -101,6 +101,10 @@ export class PodWorker {
   private lastWritten?: Pod['status'];
   /** The pod as our last status write returned it. */
   private lastWrittenPod?: Pod;
+  /** Status manager: the newest status asked for, the one still to send, and the write in flight. */
+  private requested?: Pod['status'];
+  private wanted?: { pod: Pod; status: Pod['status'] };
+  private writing?: Promise<void>;
   private lastAnnotations = '';
   private terminating = false;
   /** Finished: containers gone, pod deleted or terminal. */
@@ -146,6 +150,8 @@ export class PodWorker {
           } catch (e) {
             this.ctx.log(`pod ${this.namespace}/${this.name}: sync failed: ${(e as Error).message}`);
           }
+          // A sync that returned early may leave a status write in flight: idle means written.
+          if (!this.dirty && this.writing) await this.writing.catch(() => undefined);
         }
         this.running = undefined;
       })();
@@ -183,11 +189,11 @@ export class PodWorker {
         this.event('Warning', 'NodePorts', 'Predicate NodePorts failed');
       }
     }
-    await this.writeStatus(pod);
+    await this.writeStatus(pod, !!this.rejected);
     if (this.rejected) return;
     // activeDeadlineSeconds: the pod fails once it has been active that long (Jobs rely on it).
     const deadline = pod.spec?.activeDeadlineSeconds;
-    const started = pod.status?.startTime ?? this.lastWritten?.startTime;
+    const started = pod.status?.startTime ?? this.requested?.startTime ?? this.lastWritten?.startTime;
     if (deadline !== undefined && started && this.ctx.now() - Date.parse(started) >= deadline * 1000) {
       this.rejected = { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' };
       this.event('Normal', 'DeadlineExceeded', this.rejected.message);
@@ -537,15 +543,22 @@ export class PodWorker {
     return out;
   }
 
-  /** Computes the status and writes it through /status when it changed. */
-  private async writeStatus(pod: Pod): Promise<void> {
+  /**
+   * Computes the status and has it written through /status when it changed. Writes go through a
+   * small status manager, as upstream's kubelet: one write in flight per pod, and a newer status
+   * computed meanwhile replaces any not yet sent (so they are written in order and coalesce when
+   * the API is slow). `wait` = false lets the sync go on (the first write, ContainerCreating, does
+   * not hold up the sandbox and containers); the final write of a sync is waited for.
+   */
+  private async writeStatus(pod: Pod, wait = true): Promise<void> {
     // The informer may not have our last write yet: our own conditions (and start time) come from
-    // what we wrote, so unchanged conditions keep their lastTransitionTime.
+    // what we last asked for, so unchanged conditions keep their lastTransitionTime.
+    const prev = this.requested ?? this.lastWritten;
     let base: Pod = pod;
-    if (this.lastWritten) {
-      const mine = new Map((this.lastWritten.conditions ?? []).filter((c) => OWN_CONDITIONS.has(c.type)).map((c) => [c.type, c]));
+    if (prev) {
+      const mine = new Map((prev.conditions ?? []).filter((c) => OWN_CONDITIONS.has(c.type)).map((c) => [c.type, c]));
       const conds = (pod.status?.conditions ?? []).filter((c) => !mine.has(c.type));
-      base = { ...pod, status: { ...pod.status, startTime: pod.status?.startTime ?? this.lastWritten.startTime, conditions: [...conds, ...mine.values()] } };
+      base = { ...pod, status: { ...pod.status, startTime: pod.status?.startTime ?? prev.startTime, conditions: [...conds, ...mine.values()] } };
     }
     const status = computePodStatus({
       pod: base,
@@ -558,8 +571,34 @@ export class PodWorker {
       initContainers: this.views(pod, this.init, pod.spec?.initContainers ?? []),
       rejected: this.rejected,
     });
-    if (statusEqual(status, pod.status) || statusEqual(status, this.lastWritten)) return;
-    await this.putStatus(pod, status);
+    if (!statusEqual(status, prev) && !(statusEqual(status, pod.status) && !this.writing)) {
+      this.requested = status;
+      this.wanted = { pod, status };
+      if (!this.writing) {
+        this.writing = this.flushStatus();
+        this.writing.catch((e) => this.ctx.log(`pod ${this.namespace}/${this.name}: status write failed: ${(e as Error).message}`));
+      }
+    }
+    if (wait && this.writing) await this.writing;
+  }
+
+  /** Writes the newest wanted status until none is left (one write in flight per pod). */
+  private async flushStatus(): Promise<void> {
+    try {
+      while (this.wanted) {
+        const { pod, status } = this.wanted;
+        this.wanted = undefined;
+        if (statusEqual(status, this.lastWritten)) continue;
+        await this.putStatus(pod, status);
+      }
+    } catch (e) {
+      // Not written: the next sync computes and writes again.
+      this.wanted = undefined;
+      this.requested = this.lastWritten;
+      throw e;
+    } finally {
+      this.writing = undefined;
+    }
   }
 
   private async putStatus(pod: Pod, status: Pod['status']): Promise<void> {

@@ -26,7 +26,7 @@ const KUBECTL = findKubectl();
 // Names outside the cluster zone are not forwarded anywhere from this test (loopback only).
 process.env.ORDINAL_DNS_UPSTREAMS = '';
 
-const BRIDGE = `ordd${process.pid % 10000}`;
+const BRIDGE = `orddns${process.pid % 10000}`;
 let dir: string;
 let cluster: Cluster | undefined;
 let rt: CriRuntime | undefined;

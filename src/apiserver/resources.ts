@@ -100,10 +100,22 @@ export class ObjectCodec {
     return this.kinds.find((x) => x.group === k.storedAs!.group && x.version === k.storedAs!.version && x.kind === k.kind) ?? k;
   }
 
+  /** Key prefixes by kind and namespace ('' = all): built on every request otherwise. */
+  private readonly prefixes = new Map<KindDefinition, Map<string, string>>();
+
   prefix(k: KindDefinition, namespace?: string): string {
-    const s = this.storedKind(k);
-    const base = `/registry/${s.storagePrefix ?? s.plural}/`;
-    return k.namespaced && namespace ? `${base}${namespace}/` : base;
+    const ns = k.namespaced && namespace ? namespace : '';
+    let m = this.prefixes.get(k);
+    if (!m) this.prefixes.set(k, (m = new Map()));
+    let p = m.get(ns);
+    if (p === undefined) {
+      const s = this.storedKind(k);
+      const base = `/registry/${s.storagePrefix ?? s.plural}/`;
+      p = ns ? `${base}${ns}/` : base;
+      if (m.size >= 10_000) m.clear(); // namespaces come and go; keep it bounded
+      m.set(ns, p);
+    }
+    return p;
   }
 
   key(k: KindDefinition, namespace: string | undefined, name: string): string {

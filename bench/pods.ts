@@ -1,6 +1,9 @@
 // Node benchmark (issue 4): 1,000 pods over 10 simulated nodes in one process. Pods are created at
 // a fixed rate; a watch observes each one reach Running. Prints pods/s bound and started, p50/p99
 // creation → Running, and the process RSS with 1,000 pods running.
+// Also prints the process CPU per pod during the run (API server, controllers, scheduler, agents
+// and this client together). BENCH_PODS_CLIENT=inprocess creates and watches through the
+// in-process client instead of HTTPS, to see the control plane without the client's TLS and HTTP.
 // Run: node --import tsx bench/pods.ts [pods] [rate-per-second]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -20,7 +23,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ordinal-podbench-'));
   const agents = Array.from({ length: NODES }, (_, i) => nodeAgentComponent({ nodeName: `node-${i}`, sim: { pullDelayMs: 50, startDelayMs: 50 } }));
   const cluster = await startCluster({ dataDir: dir, listen: '127.0.0.1:0', runtime: 'sim', storage: 'sqlite', components: [...defaultComponents({ agent: false }), ...agents], log: () => {} });
-  const client = new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
+  const inProcess = process.env.BENCH_PODS_CLIENT === 'inprocess';
+  const client = inProcess ? cluster.inProcessClient() : new HttpClient({ url: cluster.url, token: cluster.token, caPem: cluster.caPem });
   // Wait for all nodes.
   for (;;) {
     const nodes = await client.list(R.nodes, undefined);
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
     }
   })();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < PODS; i++) {
     const due = t0 + (i * 1000) / RATE;
     const wait = due - performance.now();
@@ -55,12 +60,14 @@ async function main(): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (running.size < PODS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const total = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   watch.stop();
   await watching.catch(() => undefined);
   const lat = [...running.entries()].map(([n, t]) => t - (created.get(n) ?? t)).sort((a, b) => a - b);
   const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]?.toFixed(0);
   console.log(`running: ${running.size}/${PODS} (bound ${bound}) in ${total.toFixed(1)} s → ${(running.size / total).toFixed(0)} pods/s bound and started`);
   console.log(`creation → Running: p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms (target p99 ≤ 1000 ms at 100 pods/s)`);
+  console.log(`process CPU from the first create to the last Running: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms = ${((cpu.user + cpu.system) / 1000 / PODS).toFixed(1)} ms per pod (client: ${inProcess ? 'in-process' : 'HTTPS'})`);
   const rss = process.memoryUsage().rss / 1024 / 1024;
   console.log(`process RSS with ${running.size} pods (API server, controllers, scheduler, DNS and ${NODES} agents in one process): ${rss.toFixed(0)} MB (target ≤ 200 MB control plane)`);
   await cluster.stop();

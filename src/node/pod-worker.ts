@@ -360,12 +360,19 @@ export class PodWorker {
     const sb = await this.ctx.runtime.podSandboxStatus(this.sandboxId);
     this.podIPs = sb?.ip ? [sb.ip] : pod.spec?.hostNetwork ? this.ctx.hostIPs() : [];
     this.lastAnnotations = JSON.stringify(pod.metadata?.annotations ?? {});
-    // /etc/hosts, written once the pod has its IP, bind-mounted into every container.
+    // /etc/hosts, written once the pod has its IP, bind-mounted into every container. A runtime
+    // with an in-memory file system (the sim) keeps it with the sandbox: no file, no mount.
+    const hosts = podHostsFile(pod, this.podIPs, this.ctx.clusterDomain, '');
+    if (this.ctx.runtime.setHostsFile && !pod.spec?.hostNetwork) {
+      this.ctx.runtime.setHostsFile(this.sandboxId, hosts);
+      this.hostsPath = undefined;
+      return true;
+    }
     // Asynchronous: the file system calls run off the event loop, which many pods share.
     const dir = podDir(this.ctx.dataDir, this.uid);
     await mkdir(dir, { recursive: true });
     const hostsPath = join(dir, 'etc-hosts');
-    await writeFile(hostsPath, podHostsFile(pod, this.podIPs, this.ctx.clusterDomain, ''));
+    await writeFile(hostsPath, hosts);
     this.hostsPath = hostsPath;
     return true;
   }

@@ -126,6 +126,11 @@ export interface Runtime {
   simulatedProbe?(containerId: string, kind: 'readiness' | 'liveness' | 'startup', probeType: 'exec' | 'httpGet' | 'tcpSocket' | 'grpc'): boolean | undefined;
   /** The pod's annotations changed (the simulated runtime is steered by them). */
   updatePodAnnotations?(sandboxId: string, annotations: Record<string, string>): void;
+  /**
+   * A runtime whose containers see an in-memory file system (the simulated one) takes the pod's
+   * /etc/hosts here instead of a file on disk bind-mounted into each container.
+   */
+  setHostsFile?(sandboxId: string, content: string): void;
 
   /**
    * Where the cluster DNS server really listens (host:port), for pods whose resolv.conf names the

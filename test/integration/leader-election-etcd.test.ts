@@ -45,13 +45,13 @@ async function holder(c: Cluster): Promise<string | undefined> {
 }
 
 /** Polls the set's pods through `via` and records every uid seen per pod name. */
-function podHistory(via: () => Cluster) {
+function podHistory(via: () => Cluster, selector = 'app%3Dle') {
   const uids = new Map<string, Set<string>>();
   let stop = false;
   const done = (async () => {
     while (!stop) {
       try {
-        const list = await json(via(), '/api/v1/namespaces/default/pods?labelSelector=app%3Dle');
+        const list = await json(via(), `/api/v1/namespaces/default/pods?labelSelector=${selector}`);
         for (const p of list.items) {
           if (!uids.has(p.metadata.name)) uids.set(p.metadata.name, new Set());
           uids.get(p.metadata.name)!.add(p.metadata.uid);
@@ -90,6 +90,7 @@ test('two servers on one etcd: one leader, the set reconciled once, the other ta
   // Create through the server that is not leading; watch pods through both.
   let via = other;
   const history = podHistory(() => via);
+  const depHistory = podHistory(() => via, 'app%3Ddep');
   const sts = {
     apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'le', namespace: 'default' },
     spec: {
@@ -99,8 +100,10 @@ test('two servers on one etcd: one leader, the set reconciled once, the other ta
   };
   const created = await other.kubectl(['create', '-f', '-'], { input: JSON.stringify(sts) });
   assert.equal(created.code, 0, created.all);
-  // A Deployment too: two ReplicaSet controllers would each create pods for the same deficit.
-  const dep = await other.kubectl(['create', 'deployment', 'dep', '--image=busybox', '--replicas=3']);
+  // A Deployment too: two ReplicaSet controllers would each create pods for the same deficit and
+  // then delete the surplus (with only the StatefulSet controller elected, 40 pods came and went
+  // for these 20 replicas).
+  const dep = await other.kubectl(['create', 'deployment', 'dep', '--image=busybox', '--replicas=20']);
   assert.equal(dep.code, 0, dep.all);
   await eventually('le-0 and le-1 seen through both servers', async () => {
     for (const s of servers) {
@@ -117,7 +120,9 @@ test('two servers on one etcd: one leader, the set reconciled once, the other ta
   assert.deepEqual([...history.uids.keys()].sort(), ['le-0', 'le-1']);
   for (const [name, set] of history.uids) assert.equal(set.size, 1, `${name} was replaced: ${[...set]}`);
   const depPods = (await json(b, '/api/v1/namespaces/default/pods?labelSelector=app%3Ddep')).items;
-  assert.equal(depPods.length, 3, depPods.map((p: any) => p.metadata.name).join(' '));
+  assert.equal(depPods.length, 20, depPods.map((p: any) => p.metadata.name).join(' '));
+  await depHistory.stop();
+  assert.equal(depHistory.uids.size, 20, `pods ever created for the Deployment: ${[...depHistory.uids.keys()].join(' ')}`);
   assert.equal((await json(a, '/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Ddep')).items.length, 1);
   // The scheduler has a Lease of its own, also held by exactly one server.
   const sched = await json(a, '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/ordinal-scheduler');

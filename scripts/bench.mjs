@@ -1,5 +1,7 @@
 // `npm run bench`: builds, then runs every bench/*.ts (or those whose name contains an argument)
-// one after another with `node --import tsx`. Benchmarks print figures; they are not tests.
+// one after another. Each bench is bundled (dist/bench/<name>.mjs, as dist/ordinal.mjs is) and run
+// with plain node, so in-process figures (CPU, RSS) are those of the code `ordinal up` runs, not of
+// the tsx loader. Benchmarks print figures; they are not tests.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -13,10 +15,24 @@ if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x
 const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit', cwd: root });
 if (build.status !== 0) process.exit(1);
 
+const esbuild = await import('esbuild');
+await esbuild.build({
+  entryPoints: files.map((f) => join(root, 'bench', f)),
+  outdir: join(root, 'dist', 'bench'),
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== bench/${f} ===`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join('bench', f)], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(process.execPath, ['--enable-source-maps', '--max-semi-space-size=8', join('dist', 'bench', f.replace(/\.ts$/, '.mjs'))], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) {
     console.log(`bench/${f} failed (exit ${r.status ?? r.signal})`);
     failed++;

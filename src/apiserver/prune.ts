@@ -155,21 +155,37 @@ export function inspectBody(openapiName: string, kindName: string, obj: unknown,
     if (k === 'apiVersion' || k === 'kind') continue;
     const p = Object.hasOwn(d.properties, k) ? d.properties[k] : undefined;
     if (!p) { unknown?.push(k); delete o[k]; continue; }
-    const e = inspect(p, o[k], `${kindName}.${k}`, k, 1, unknown);
+    const e = inspect(p, o[k], kindName, '', PROP, k, 1, unknown);
     if (e) return { typeError: e, unknown: [] };
   }
   return out;
 }
 
 /**
- * One value: its type as firstTypeError checks it (`tpath`, depth as there), then its undeclared
- * fields as unknownFields reports them (`upath`) and pruneUnknownFields removes them.
+ * How a value's paths extend its parent's: a property `.k` (both paths), an array item (`[i]` in
+ * the unknown-field path only) or a map value (`[k]` likewise). Paths are built only when needed —
+ * for an error, an unknown field, or a value with children — so scalar fields, most of a body,
+ * cost no string work.
  */
-function inspect(field: Schema, value: unknown, tpath: string, upath: string, depth: number, unknown: string[] | undefined): string | undefined {
+const PROP = 0;
+const ITEM = 1;
+const MAP = 2;
+type Seg = typeof PROP | typeof ITEM | typeof MAP;
+const tpathOf = (ptpath: string, seg: Seg, key: string) => (seg === PROP ? `${ptpath}.${key}` : ptpath);
+const upathOf = (pupath: string, seg: Seg, key: string) => (seg === PROP ? (pupath ? `${pupath}.${key}` : key) : `${pupath}[${key}]`);
+
+/**
+ * One value: its type as firstTypeError checks it (type path, depth as there), then its undeclared
+ * fields as unknownFields reports them (unknown-field path) and pruneUnknownFields removes them.
+ * The value's own paths are its parent's (`ptpath`, `pupath`) extended by `seg`/`key`.
+ */
+function inspect(
+  field: Schema, value: unknown, ptpath: string, pupath: string, seg: Seg, key: string, depth: number, unknown: string[] | undefined,
+): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (depth > 100) {
     // as deep as the separate walks go: no type check or pruning below, unknown fields still reported
-    if (unknown) unknown.push(...unknownPaths(field, value, upath));
+    if (unknown) unknown.push(...unknownPaths(field, value, upathOf(pupath, seg, key)));
     return undefined;
   }
   const s = deref(field) as (Schema & { oneOf?: Schema[] }) | undefined;
@@ -177,16 +193,18 @@ function inspect(field: Schema, value: unknown, tpath: string, upath: string, de
   if (s['x-kubernetes-preserve-unknown-fields']) return undefined;
   if (!typeOk(s, value)) {
     const what = typeof value === 'number' && s.type === 'integer' ? `number ${value}` : jsonTypeOf(value);
-    return `json: cannot unmarshal ${what} into Go struct field ${tpath} of type ${goTypeOf(field)}`;
+    return `json: cannot unmarshal ${what} into Go struct field ${tpathOf(ptpath, seg, key)} of type ${goTypeOf(field)}`;
   }
   if (typeof value !== 'object' || freeForm(s)) return undefined;
+  const tpath = tpathOf(ptpath, seg, key);
+  const upath = upathOf(pupath, seg, key);
   if (Array.isArray(value)) {
     // unknownFields and pruning only look inside arrays their schema says are arrays
     const items = s.items;
     if (!items) return undefined;
     const inside = s.type === 'array';
     for (let i = 0; i < value.length; i++) {
-      const e = inside ? inspect(items, value[i], tpath, `${upath}[${i}]`, depth + 1, unknown) : firstTypeError(items, value[i], tpath, depth + 1);
+      const e = inside ? inspect(items, value[i], tpath, upath, ITEM, String(i), depth + 1, unknown) : firstTypeError(items, value[i], tpath, depth + 1);
       if (e) return e;
     }
     return undefined;
@@ -196,12 +214,12 @@ function inspect(field: Schema, value: unknown, tpath: string, upath: string, de
     for (const k of Object.keys(obj)) {
       const p = Object.hasOwn(s.properties, k) ? s.properties[k] : undefined;
       if (!p) { unknown?.push(`${upath}.${k}`); delete obj[k]; continue; }
-      const e = inspect(p, obj[k], `${tpath}.${k}`, `${upath}.${k}`, depth + 1, unknown);
+      const e = inspect(p, obj[k], tpath, upath, PROP, k, depth + 1, unknown);
       if (e) return e;
     }
   } else if (s.additionalProperties && typeof s.additionalProperties === 'object') {
     for (const k of Object.keys(obj)) {
-      const e = inspect(s.additionalProperties, obj[k], tpath, `${upath}[${k}]`, depth + 1, unknown);
+      const e = inspect(s.additionalProperties, obj[k], tpath, upath, MAP, k, depth + 1, unknown);
       if (e) return e;
     }
   }

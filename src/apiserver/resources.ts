@@ -719,7 +719,8 @@ export class ResourceHandler {
     for (let attempt = 0; ; attempt++) {
       const { obj: current, kv } = await this.getObject(kind, namespace, name);
       if (preconditionRv !== undefined && preconditionRv !== String(kv.modRevision)) throw errors.staleObject(gr(kind), name);
-      const next = mutate(clone(current));
+      // a second decode of the same bytes is the copy to mutate (cheaper than clone(current))
+      const next = mutate(this.codec.decode(kind, kv));
       const m = metaOf(next);
       const cm = metaOf(current);
       m.name = name;
@@ -752,7 +753,11 @@ export class ResourceHandler {
         }
         const res = await this.store.update(kv.key, this.codec.encode(kind, next), kv.modRevision);
         await svcs?.afterWrite(next, current);
-        return this.codec.decode(kind, res);
+        // The stored object is `next` plus its resourceVersion, as in create (re-decode only when
+        // stored in another shape); `next` is this request's own object.
+        if (kind.storedAs) return this.codec.decode(kind, res);
+        m.resourceVersion = String(res.modRevision);
+        return next;
       } catch (e) {
         await svcs?.rollback(next, current);
         if (e instanceof StoreError && (e.code === 'Conflict' || e.code === 'NotFound')) {

@@ -26,12 +26,27 @@ export function refName(ref: string): string {
 }
 
 /**
+ * definition(refName(ref)), memoised by the reference text: request bodies are walked against the
+ * schemas on every write (fieldValidation), and slicing + hashing a fresh name per field dominated
+ * that walk. The definitions never change at run time, so the memo never goes stale.
+ */
+const refTargets = new Map<string, Definition | undefined>();
+function refTarget(ref: string): Definition | undefined {
+  let d = refTargets.get(ref);
+  if (d === undefined && !refTargets.has(ref)) {
+    if (refTargets.size > 10_000) refTargets.clear(); // only our own definitions' refs, but bounded anyway
+    refTargets.set(ref, (d = definition(refName(ref))));
+  }
+  return d;
+}
+
+/**
  * The schema a field's values must follow: follows `$ref` and the upstream `allOf: [{$ref}]`
  * wrapper (used when a reference carries its own description).
  */
 export function deref(s: Schema | undefined): Definition | undefined {
   for (let i = 0; s && i < 8; i++) {
-    if (s.$ref) s = definition(refName(s.$ref));
+    if (s.$ref) s = refTarget(s.$ref);
     else if (s.allOf?.length === 1 && !s.properties && !s.items) s = s.allOf[0];
     else return s;
   }

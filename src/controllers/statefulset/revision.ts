@@ -43,8 +43,23 @@ export function revisionData(set: StatefulSet): string {
   return canonicalJSON({ spec: { template: { $patch: 'replace', ...(set.spec.template as Record<string, unknown>) } } });
 }
 
+/**
+ * normalisedData of revision payload objects already seen: every sync compares the live template's
+ * payload with each stored revision's, and both are the same objects from one sync to the next
+ * (informer cache entries; a candidate is seeded by newRevision with the text it was parsed from).
+ * Payload objects are never mutated once built or received, so the memo never goes stale.
+ */
+const normalised = new WeakMap<object, string>();
+
 /** Revision data normalised for comparison: a parsed object or raw bytes, re-canonicalised. */
 function normalisedData(data: unknown): string {
+  if (data === null || typeof data !== 'object') return normalise(data);
+  let n = normalised.get(data);
+  if (n === undefined) normalised.set(data, (n = normalise(data)));
+  return n;
+}
+
+function normalise(data: unknown): string {
   let v = data;
   if (typeof v === 'string') {
     try {
@@ -86,6 +101,10 @@ export function setControllerRef(set: StatefulSet): OwnerRef {
 export function newRevision(set: StatefulSet, revision: number, collisionCount: number): ControllerRevision {
   const data = revisionData(set);
   const hash = hashRevisionData(data, collisionCount);
+  const parsed = JSON.parse(data) as object;
+  // `data` is already canonical; it is also the normalised form unless the template metadata has
+  // the serializer-only `creationTimestamp: null` that normalisation drops.
+  if (set.spec.template.metadata?.creationTimestamp !== null) normalised.set(parsed, data);
   const base = set.metadata.name!.length > 223 ? set.metadata.name!.slice(0, 223) : set.metadata.name!;
   return {
     apiVersion: 'apps/v1',
@@ -97,7 +116,7 @@ export function newRevision(set: StatefulSet, revision: number, collisionCount: 
       ...(set.metadata.annotations ? { annotations: { ...set.metadata.annotations } } : {}),
       ownerReferences: [setControllerRef(set)],
     },
-    data: JSON.parse(data),
+    data: parsed,
     revision,
   };
 }

@@ -32,7 +32,7 @@ await esbuild.build({
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== bench/${f} ===`);
-  const r = spawnSync(process.execPath, ['--enable-source-maps', '--max-semi-space-size=8', '--no-turbo-inlining', join('dist', 'bench', f.replace(/\.ts$/, '.mjs'))], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(process.execPath, ['--enable-source-maps', '--max-semi-space-size=8', join('dist', 'bench', f.replace(/\.ts$/, '.mjs'))], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) {
     console.log(`bench/${f} failed (exit ${r.status ?? r.signal})`);
     failed++;

@@ -22,6 +22,13 @@ export function parseCIDR(cidr: string): { base: number; bits: number; size: num
   return { base: (ip & ~(size - 1)) >>> 0, bits, size };
 }
 
+/** The n-th address of a service range (1 = the \`kubernetes\` Service, 10 = kube-dns, as kubeadm). */
+export function serviceIP(cidr: string, n: number): string {
+  const r = parseCIDR(cidr);
+  if (n <= 0 || n >= r.size - 1) throw new Error(`service CIDR ${cidr} has no address number ${n}`);
+  return toIP(r.base + n);
+}
+
 const toIP = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 function fromIP(ip: string): number | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);

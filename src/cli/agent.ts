@@ -1,5 +1,6 @@
 // `ordinal agent`: a node agent joining a running cluster over HTTPS, and the in-process agent
 // component `ordinal up` runs (sim runtime, node name = hostname).
+import { serviceIP } from '../apiserver/service-ips.js';
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -176,7 +177,9 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
           dataDir, podCIDR: () => agent.podCIDR, log: ctx.log, ...criEnv(),
         })
         : undefined;
-      const agent: NodeAgent = new NodeAgent({ log: ctx.log, ...opts, dataDir, nodeName: name, client, runtimeKind: kind, runtime: opts.runtime ?? ownRuntime });
+      // The kubelet's --cluster-dns: the kube-dns ClusterIP, the tenth address of the service range.
+      const clusterDNS = opts.clusterDNS ?? [ctx.opts.serviceCIDR ? serviceIP(ctx.opts.serviceCIDR, 10) : '10.96.0.10'];
+      const agent: NodeAgent = new NodeAgent({ log: ctx.log, ...opts, clusterDNS, dataDir, nodeName: name, client, runtimeKind: kind, runtime: opts.runtime ?? ownRuntime });
       comp.agent = agent;
       try {
         await agent.start();
@@ -186,7 +189,7 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
         throw e;
       }
       // Pods' resolv.conf names the kube-dns ClusterIP; a runtime with real networking sends it to our DNS.
-      const cancelDns = onLocalDns(ctx, (addr) => agent.runtime.setClusterDNS?.({ serviceIPs: opts.clusterDNS ?? ['10.96.0.10'], ...addr }));
+      const cancelDns = onLocalDns(ctx, (addr) => agent.runtime.setClusterDNS?.({ serviceIPs: clusterDNS, ...addr }));
       // logs, exec, attach, port-forward: the API server streams to this node's runtime.
       const unregisterStreams = streamingFor(ctx).register(name, new RuntimeStreamer(agent.runtime));
       return {

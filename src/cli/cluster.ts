@@ -33,6 +33,8 @@ export interface ClusterOptions {
   runtime?: 'cri' | 'sim';
   /** Extra processes answering cluster DNS over UDP from cached answers (src/dns/udp-workers.ts); default 0. */
   dnsWorkers?: number;
+  /** TTL of cluster DNS answers in seconds (default 5, as CoreDNS's kubernetes plugin). */
+  dnsTtl?: number;
   storage?: 'sqlite' | 'etcd' | 'memory';
   etcdEndpoints?: string[];
   /** Kinds to serve (default: the registry). */

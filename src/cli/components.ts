@@ -6,9 +6,12 @@ import type { Client } from '../client/types.js';
 import { SharedInformers } from '../client/shared-informers.js';
 import { R } from '../client/types.js';
 import { isApiError } from '../machinery/errors.js';
+import { serviceIP } from '../apiserver/service-ips.js';
 
 /** The tenth address of the default service range (10.96.0.0/12), as kubeadm picks it. */
 export const KUBE_DNS_IP = '10.96.0.10';
+/** The kube-dns ClusterIP for a service range: its tenth address. */
+export const kubeDnsIP = (serviceCIDR?: string): string => (serviceCIDR ? serviceIP(serviceCIDR, 10) : KUBE_DNS_IP);
 import { startEndpointsController } from '../controllers/endpoints/controller.js';
 import { startScheduler } from '../scheduler/scheduler.js';
 import { DnsServer } from '../dns/server.js';
@@ -86,14 +89,14 @@ export const schedulerComponent = controller('scheduler', (client, ctx, informer
  * The `kube-dns` Service users expect in kube-system (the tenth address of the service range,
  * ports 53/UDP `dns` and 53/TCP `dns-tcp`), as kubeadm installs it.
  */
-export async function ensureKubeDnsService(client: Client, log: (m: string) => void): Promise<void> {
+export async function ensureKubeDnsService(client: Client, log: (m: string) => void, clusterIP = KUBE_DNS_IP): Promise<void> {
   try {
     await client.create(R.services, 'kube-system', {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' } },
       spec: {
-        clusterIP: KUBE_DNS_IP,
+        clusterIP,
         ports: [
           { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
           { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
@@ -111,9 +114,9 @@ export const dnsComponent: Component = {
   name: 'dns',
   async start(ctx) {
     const { host, port } = ctx.opts.dns ? parseHostPort(ctx.opts.dns, 53) : { host: '127.0.0.1', port: 0 };
-    const server = new DnsServer({ host, port, log: ctx.log, udpWorkers: ctx.opts.dnsWorkers ?? 0, upstreams: process.env.ORDINAL_DNS_UPSTREAMS !== undefined ? process.env.ORDINAL_DNS_UPSTREAMS.split(',').filter(Boolean) : undefined });
+    const server = new DnsServer({ host, port, log: ctx.log, ttl: ctx.opts.dnsTtl, udpWorkers: ctx.opts.dnsWorkers ?? 0, upstreams: process.env.ORDINAL_DNS_UPSTREAMS !== undefined ? process.env.ORDINAL_DNS_UPSTREAMS.split(',').filter(Boolean) : undefined });
     await server.start();
-    await ensureKubeDnsService(clientFor(ctx), ctx.log);
+    await ensureKubeDnsService(clientFor(ctx), ctx.log, kubeDnsIP(ctx.opts.serviceCIDR));
     const shared = acquireInformers(ctx);
     const feed = feedIndex(shared.client, server.index, undefined, shared);
     ctx.log(`cluster DNS listening on ${server.address.host}:${server.address.port} (udp+tcp)`);

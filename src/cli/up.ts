@@ -5,6 +5,7 @@ import { startCluster, type ClusterOptions, type Component } from './cluster.js'
 import { parseFlags, oneOf, durationMs } from './flags.js';
 import type { LeaderElectionConfig } from '../controllers/manager.js';
 import { chooseRuntime, probeRuntime } from './runtime-choice.js';
+import { serviceIP } from '../apiserver/service-ips.js';
 
 export { startCluster, components, type Cluster, type ClusterOptions, type ClusterContext, type Component } from './cluster.js';
 
@@ -15,8 +16,11 @@ Runs the cluster in the foreground (logs on stderr; Ctrl-C stops it cleanly).
 Flags:
   --data-dir DIR          where the cluster keeps its state (default $ORDINAL_HOME or ~/.ordinal)
   --listen HOST:PORT      API server address (default 127.0.0.1:6443; port 0 = any free port)
-  --dns HOST:PORT         cluster DNS address (used once DNS is enabled)
+  --dns HOST:PORT         cluster DNS address (default 127.0.0.1 on a free port; up prints it)
   --dns-workers N         extra processes answering DNS over UDP (default: cores - 1, at most 3)
+  --dns-ttl SECONDS       TTL of cluster DNS answers (default 5)
+  --service-cidr CIDR     the Services' ClusterIP range (default 10.96.0.0/12; the kubernetes
+                          Service gets its first address, kube-dns its tenth)
   --runtime cri|sim       container runtime: cri = real containers (a private containerd under the
                           data dir; needs root and Debian's containerd runc containernetworking-plugins
                           busybox-static), sim = simulated. Default: cri where it can run, else sim
@@ -43,6 +47,13 @@ export function parseUpArgs(args: string[]): ClusterOptions | 'help' {
       case '--data-dir': o.dataDir = val(); break;
       case '--listen': o.listen = val(); break;
       case '--dns': o.dns = val(); break;
+      case '--dns-ttl': {
+        const v = val();
+        if (!/^\d+$/.test(v) || Number(v) > 3600) throw new Error(`--dns-ttl: ${JSON.stringify(v)} is not a number of seconds between 0 and 3600`);
+        o.dnsTtl = Number(v);
+        break;
+      }
+      case '--service-cidr': o.serviceCIDR = val(); serviceIP(o.serviceCIDR, 10); break;
       case '--dns-workers': o.dnsWorkers = Number(oneOf(flag, val(), ['0', '1', '2', '3', '4', '5', '6', '7', '8'] as const)); break;
       case '--runtime': o.runtime = oneOf(flag, val(), ['cri', 'sim'] as const); break;
       case '--storage': o.storage = oneOf(flag, val(), ['sqlite', 'etcd', 'memory'] as const); break;

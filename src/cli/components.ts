@@ -144,7 +144,7 @@ export const serviceAccountsComponent = controller('serviceaccount-controller', 
 // ORDINAL_NODE_MONITOR_GRACE_PERIOD / ORDINAL_NODE_MONITOR_PERIOD (e.g. "3s", "200ms"): shorter than
 // upstream's 40 s / 5 s, for tests that kill a node agent process.
 export const nodeLifecycleComponent = controller('node-lifecycle-controller', (client, ctx, informers) => startNodeLifecycleController(client, {
-  log: ctx.log, gracePeriodMs: durationEnv('ORDINAL_NODE_MONITOR_GRACE_PERIOD'), monitorPeriodMs: durationEnv('ORDINAL_NODE_MONITOR_PERIOD'),
+  informers, log: ctx.log, gracePeriodMs: durationEnv('ORDINAL_NODE_MONITOR_GRACE_PERIOD'), monitorPeriodMs: durationEnv('ORDINAL_NODE_MONITOR_PERIOD'),
 }));
 
 export const podGcComponent = controller('pod-garbage-collector', (client, ctx, informers) => startPodGcController(client, { informers, log: ctx.log }));

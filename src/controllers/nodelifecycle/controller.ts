@@ -8,7 +8,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { isApiError } from '../../machinery/errors.js';
 import type { Client } from '../../client/types.js';
 import { R } from '../../client/types.js';
-import { Informer } from '../../client/informer.js';
+import { SharedInformers } from '../../client/shared-informers.js';
 import { EventRecorder } from '../../client/events.js';
 import { staleConditions, desiredTaints, taintsEqual, evictionTime, markNotReady, disruptionCondition } from './reconcile.js';
 
@@ -19,6 +19,8 @@ export interface NodeLifecycleOptions {
   monitorPeriodMs?: number;
   log?: (m: string) => void;
   now?: () => number;
+  /** The process's shared informers (one pod cache for every controller); else its own. */
+  informers?: SharedInformers;
 }
 
 export interface NodeLifecycleController {
@@ -32,9 +34,11 @@ export function startNodeLifecycleController(client: Client, opts: NodeLifecycle
   const grace = opts.gracePeriodMs ?? 40_000;
   const now = opts.now ?? Date.now;
   const log = opts.log ?? (() => {});
-  const nodes = new Informer(client, R.nodes);
-  const leases = new Informer(client, R.leases, { namespace: 'kube-node-lease' });
-  const pods = new Informer(client, R.pods);
+  const own = opts.informers ? undefined : new SharedInformers(client);
+  const informers = opts.informers ?? own!;
+  const nodes = informers.informer(R.nodes);
+  const leases = informers.informer(R.leases, { namespace: 'kube-node-lease' });
+  const pods = informers.informer(R.pods);
   const recorder = new EventRecorder(client, 'node-controller');
   // node name → [heartbeat fingerprint, when we saw it change]
   const seen = new Map<string, { mark: string; at: number }>();
@@ -117,7 +121,7 @@ export function startNodeLifecycleController(client: Client, opts: NodeLifecycle
     synced,
     stop() {
       clearInterval(timer);
-      for (const i of [nodes, leases, pods]) i.stop();
+      own?.stop();
     },
   };
 }

@@ -12,6 +12,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { Cluster } from './harness.js';
 import { chooseRuntime, probeRuntime } from '../../src/cli/runtime-choice.js';
 import { CriRuntime } from '../../src/node/runtime/cri.js';
+import { eventually as eventually_ } from '../eventually.js';
 
 const choice = chooseRuntime(undefined, probeRuntime());
 const isRoot = process.getuid?.() === 0;
@@ -26,15 +27,8 @@ let podCIDR = '';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${c.logs()}`);
-    await sleep(250);
-  }
-}
+const eventually = <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 90000): Promise<T> =>
+  eventually_(what, f, { timeoutMs: ms, everyMs: 250, context: () => c.logs() });
 
 async function getJson<T>(args: string[]): Promise<T | undefined> {
   const r = await c.kubectl([...args, '-o', 'json']);

@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { startCluster, ORDINAL, ROOT, tableRows, kubectlVersioned, type Cluster, type RunResult } from './harness.js';
 import { generateTlsSync } from '../../src/apiserver/cert-der.js';
+import { eventually as eventually_ } from '../eventually.js';
 
 process.env.ORDINAL_NODE_MONITOR_GRACE_PERIOD = '3s';
 process.env.ORDINAL_NODE_MONITOR_PERIOD = '250ms';
@@ -53,20 +54,8 @@ function ok(r: RunResult): string {
   return r.stdout;
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms}ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n${diag()}`);
-    await sleep(200);
-  }
-}
+const until = <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 30000): Promise<T> =>
+  eventually_(what, f, { timeoutMs: ms, everyMs: 200, context: () => diag() });
 
 const kc = (...args: string[]) => c.kubectl(args);
 const json = async (...args: string[]) => JSON.parse(ok(await kc(...args, '-o', 'json')));

@@ -19,6 +19,7 @@ import { CriRuntime } from '../../src/node/runtime/cri.js';
 import { HttpClient } from '../../src/client/http.js';
 import { R } from '../../src/client/types.js';
 import { containerdUnavailable } from '../../src/node/runtime/containerd.js';
+import { eventually as eventually_ } from '../eventually.js';
 
 const why = containerdUnavailable();
 const isRoot = process.getuid?.() === 0;
@@ -44,20 +45,8 @@ function kubectl(args: string[], input?: string): Promise<{ code: number | null;
   });
 }
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n${logs.slice(-30).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 60000): Promise<T> =>
+  eventually_(what, f, { timeoutMs: ms, everyMs: 100, context: () => logs.slice(-30).join('\n') });
 
 async function getPod(name: string): Promise<Pod | undefined> {
   const r = await kubectl(['get', 'pod', name, '-o', 'json']);

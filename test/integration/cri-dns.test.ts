@@ -18,6 +18,7 @@ import { findKubectl } from '../../src/cli/kubectl.js';
 import { CriRuntime } from '../../src/node/runtime/cri.js';
 import { containerdUnavailable } from '../../src/node/runtime/containerd.js';
 import * as packet from 'dns-packet';
+import { eventually as eventually_ } from '../eventually.js';
 
 const why = containerdUnavailable();
 const isRoot = process.getuid?.() === 0;
@@ -46,20 +47,8 @@ function kubectl(args: string[], input?: string): Promise<{ code: number | null;
   });
 }
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n${logs.slice(-30).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const eventually = <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 60000): Promise<T> =>
+  eventually_(what, f, { timeoutMs: ms, everyMs: 200, context: () => logs.slice(-30).join('\n') });
 
 const isReady = (p: Pod | undefined) => p?.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 

@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { CriRuntime } from '../../src/node/runtime/cri.js';
 import { containerdUnavailable } from '../../src/node/runtime/containerd.js';
 import { RuntimeError, type PodSandboxConfig } from '../../src/node/runtime/types.js';
+import { eventually as eventually_ } from '../eventually.js';
 
 const why = containerdUnavailable();
 const isRoot = process.getuid?.() === 0;
@@ -26,20 +27,8 @@ const n = 200 + (process.pid % 50);
 const podCIDR = `10.244.${n}.0/24`;
 const bridge = `ordt${n}`;
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 15000): Promise<T> =>
+  eventually_(what, f, { timeoutMs: ms, everyMs: 100 });
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

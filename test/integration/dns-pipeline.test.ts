@@ -14,6 +14,7 @@ import { HttpClient } from '../../src/client/http.js';
 import { R } from '../../src/client/types.js';
 import { DnsServer } from '../../src/dns/server.js';
 import { feedIndex, type DnsFeed } from '../../src/dns/feed.js';
+import { eventually as eventually_ } from '../eventually.js';
 
 const run = promisify(execFile);
 let dir: string;
@@ -29,20 +30,8 @@ async function dig(name: string, type = 'A'): Promise<{ status: string; answers:
   return { status, answers: m ? m[1]!.split('\n').map((l) => l.split(/\s+/).pop()!) : [] };
 }
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const eventually = <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 8000): Promise<T> =>
+  eventually_(what, f, { timeoutMs: ms, everyMs: 25 });
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-dnspipe-'));

@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../e2e/harness.js';
 import { startEtcd, etcdAvailable, type EtcdProcess } from '../../src/storage/etcd/launch.js';
+import { eventually as eventually_ } from '../eventually.js';
 
 const skip = etcdAvailable() ? false : 'etcd not installed (Debian etcd-server)';
 const LEASE_S = 3;
@@ -20,15 +21,8 @@ const servers: Cluster[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${servers.map((s) => s.logs()).join('\n')}`);
-    await sleep(50);
-  }
-}
+const eventually = <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 30000): Promise<T> =>
+  eventually_(what, f, { timeoutMs: ms, everyMs: 50, context: () => servers.map((s) => s.logs()).join('\n') });
 
 async function json<T = any>(c: Cluster, path: string): Promise<T> {
   const r = await c.request('GET', path);

@@ -11,21 +11,15 @@ import { defaultComponents } from '../../src/cli/components.js';
 import { nodeAgentComponent, nodeLifecycleComponent } from '../../src/cli/agent.js';
 import { HttpClient } from '../../src/client/http.js';
 import { R } from '../../src/client/types.js';
+import { eventually as eventually_ } from '../eventually.js';
 
 let dir: string;
 let cluster: Cluster;
 let client: HttpClient;
 const agents = ['node-a', 'node-b'].map((n) => nodeAgentComponent({ nodeName: n, leaseRenewMs: 300, statusUpdateMs: 300 }));
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 30000): Promise<T> =>
+  eventually_(what, f, { timeoutMs: ms, everyMs: 100 });
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordinal-nodefail-'));

@@ -19,6 +19,7 @@ import { podStatusCells } from '../../src/api/kinds/pod.js';
 import { NodeAgent } from '../../src/node/agent.js';
 import { SimRuntime } from '../../src/node/runtime/sim.js';
 import { startNodeLifecycleController, type NodeLifecycleController } from '../../src/controllers/nodelifecycle/controller.js';
+import { eventually as eventually_ } from '../eventually.js';
 
 let dir: string;
 let cluster: Cluster;
@@ -29,20 +30,8 @@ const agentB = nodeAgentComponent({ nodeName: 'node-b', nodeIP: '127.0.0.1', syn
 
 const as = <T>(o: unknown) => o as T;
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const eventually = <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 10000): Promise<T> =>
+  eventually_(what, f, { timeoutMs: ms, everyMs: 50 });
 
 const getPod = async (name: string) => as<Pod>(await client.get(R.pods, 'default', name));
 const cells = (p: Pod) => podStatusCells(p as Parameters<typeof podStatusCells>[0], new Date());

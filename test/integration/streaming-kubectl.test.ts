@@ -20,6 +20,7 @@ import type { KubeObject } from '../../src/machinery/object.js';
 import { streamingFor } from '../../src/apiserver/streaming/handlers.js';
 import { RuntimeStreamer } from '../../src/node/streaming/runtime-streamer.js';
 import { run, KUBECTL, kubectlVersioned } from '../e2e/harness.js';
+import { eventually as eventually_ } from '../eventually.js';
 
 const KUBECTL_129 = kubectlVersioned(29);
 const have129 = existsSync(KUBECTL_129);
@@ -44,20 +45,8 @@ const streaming: Component = {
 
 const as = <T>(o: unknown) => o as T;
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const eventually = <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 15000): Promise<T> =>
+  eventually_(what, f, { timeoutMs: ms, everyMs: 50 });
 
 const kubectl = (args: string[], opts: { input?: string; bin?: string; timeoutMs?: number } = {}) =>
   run(opts.bin ?? KUBECTL, args, { input: opts.input, timeoutMs: opts.timeoutMs ?? 30_000, env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, HOME: dir } });

@@ -13,6 +13,7 @@ import type { KubeObject } from '../../../src/machinery/object.js';
 import { NodeAgent } from '../../../src/node/agent.js';
 import { SimRuntime } from '../../../src/node/runtime/sim.js';
 import { podStatusCells } from '../../../src/api/kinds/pod.js';
+import { eventually as eventually_ } from '../../eventually.js';
 
 let dir: string;
 let client: FakeClient;
@@ -24,15 +25,8 @@ const history = new Map<string, string[]>();
 const as = <T>(o: unknown) => o as T;
 const cells = (p: Pod) => podStatusCells(p as Parameters<typeof podStatusCells>[0], new Date());
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; history ${JSON.stringify(Object.fromEntries(history))}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const eventually = <T>(what: string, f: () => Promise<T | undefined | null | false>, ms = 5000): Promise<T> =>
+  eventually_(what, f, { timeoutMs: ms, everyMs: 20, context: () => `history ${JSON.stringify(Object.fromEntries(history))}` });
 
 const getPod = async (name: string) => as<Pod>(await client.get(R.pods, 'default', name));
 const create = (name: string, spec: Partial<NonNullable<Pod['spec']>>, annotations?: Record<string, string>) =>

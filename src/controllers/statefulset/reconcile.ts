@@ -33,8 +33,11 @@ export interface ReconcileInput {
   set: StatefulSet;
   /** Pods in the set's namespace (the controller claims, adopts and releases among them). */
   pods: Pod[];
-  /** Claims in the set's namespace. */
-  pvcs: PersistentVolumeClaim[];
+  /**
+   * Claims in the set's namespace, or a lookup of one by name there (a controller's indexed cache:
+   * a sync then reads only the claims of the ordinals it looks at, not all of them).
+   */
+  pvcs: PersistentVolumeClaim[] | ((name: string) => PersistentVolumeClaim | undefined);
   /** ControllerRevisions in the set's namespace. */
   revisions: ControllerRevision[];
   now: Date;
@@ -112,8 +115,15 @@ const controllerOf = (o: { metadata: { ownerReferences?: OwnerRef[] } }) => o.me
 
 // ---------- pod predicates (§4.4) ----------
 
-const placeholders = new WeakSet<Pod>();
-const isCreated = (p: Pod) => !placeholders.has(p);
+/**
+ * A pod that does not exist yet, standing in its slot (name + revision label). Its own class, so
+ * telling it from a created pod is a cheap prototype check on every predicate: a sync of a large
+ * set makes one per missing ordinal (a WeakSet of them was most of a bring-up sync's time).
+ */
+class StandIn implements Pod {
+  constructor(readonly metadata: Pod['metadata'], readonly template: PodTemplate, readonly ordinal: number) {}
+}
+const isCreated = (p: Pod) => !(p instanceof StandIn);
 const phase = (p: Pod) => p.status?.phase ?? '';
 const isTerminating = (p: Pod) => !!p.metadata.deletionTimestamp;
 const isFinished = (p: Pod) => phase(p) === 'Failed' || phase(p) === 'Succeeded';
@@ -199,15 +209,18 @@ function newClaim(template: PersistentVolumeClaim, set: StatefulSet, ordinal: nu
   const labels = { ...(template.metadata.labels ?? {}), ...(set.spec.selector?.matchLabels ?? {}) };
   const meta: PersistentVolumeClaim['metadata'] = { name: claimName(template, set, ordinal), namespace: set.metadata.namespace, labels };
   if (template.metadata.annotations) meta.annotations = { ...template.metadata.annotations };
-  return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta, spec: structuredClone(template.spec ?? {}) };
+  return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta, spec: jsonCopy(template.spec ?? {}) };
 }
+
+/** Deep copy of API data (plain JSON values): several times faster than structuredClone in V8. */
+const jsonCopy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 // ---------- building pods (§2.3) ----------
 
 function newPod(set: StatefulSet, template: PodTemplate, revisionName: string, ordinal: number): Pod {
   const name = podName(set, ordinal);
   const tm = template.metadata ?? {};
-  const spec = structuredClone(template.spec ?? {});
+  const spec = jsonCopy(template.spec ?? {});
   // Upstream sets ReadOnly: false, which Go's omitempty drops: real pods show only claimName.
   const claimVolumes: Volume[] = (set.spec.volumeClaimTemplates ?? []).map((t) => ({
     name: t.metadata.name!,
@@ -232,7 +245,6 @@ function newPod(set: StatefulSet, template: PodTemplate, revisionName: string, o
   };
   if (tm.annotations) pod.metadata.annotations = { ...tm.annotations };
   if (tm.finalizers) pod.metadata.finalizers = [...tm.finalizers];
-  placeholders.add(pod);
   return pod;
 }
 
@@ -400,7 +412,18 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const rollingUpdate = set.spec.updateStrategy?.rollingUpdate ?? undefined;
   const policy = retention(set);
   const templates = set.spec.volumeClaimTemplates ?? [];
-  const claimIndex = new Map(input.pvcs.filter((c) => c.metadata.namespace === ns).map((c) => [c.metadata.name!, c]));
+  let claimNamed: (name: string) => PersistentVolumeClaim | undefined;
+  if (typeof input.pvcs === 'function') {
+    const lookup = input.pvcs;
+    claimNamed = (name) => {
+      const c = lookup(name);
+      return c && c.metadata.namespace === ns ? c : undefined;
+    };
+  } else {
+    const claimIndex = new Map<string, PersistentVolumeClaim>();
+    for (const c of input.pvcs) if (c.metadata.namespace === ns) claimIndex.set(c.metadata.name!, c);
+    claimNamed = (name) => claimIndex.get(name);
+  }
   const recover = set.metadata.annotations?.[RECOVER_ANNOTATION] === 'true';
 
   // Waiting condition: undefined = nothing waits; 'keep' = progress was made, leave it as it was.
@@ -415,7 +438,6 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     else if (o >= 0) condemned.push(p);
   }
   const storedCurrentReplicas = set.status?.currentReplicas ?? 0;
-  const builders = new Map<Pod, () => Pod>();
   for (let i = 0; i < N; i++) {
     if (replicas[i]) continue;
     const o = start + i;
@@ -424,27 +446,35 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       (!!rollingUpdate && o < start + (rollingUpdate.partition ?? 0));
     // A cheap stand-in (name + revision); the full pod is built only if this sync creates it, so
     // a large set's bring-up does not rebuild every missing pod on every sync.
-    const [tmpl, revName] = useCurrent ? [currentTemplate, currentName] : [updateTemplate, updateName];
-    const stand: Pod = { metadata: { name: podName(set, o), namespace: ns, labels: { [REVISION_LABEL]: revName } } };
-    placeholders.add(stand);
-    builders.set(stand, () => newPod(set, tmpl, revName, o));
+    const revName = useCurrent ? currentName : updateName;
+    const stand: Pod = new StandIn({ name: podName(set, o), namespace: ns, labels: { [REVISION_LABEL]: revName } }, useCurrent ? currentTemplate : updateTemplate, o);
     replicas[i] = stand;
   }
   const slots = replicas as Pod[];
+  const build = (p: StandIn) => newPod(set, p.template, revisionOf(p), p.ordinal);
   condemned.sort((a, b) => parseOrdinal(b.metadata.name).ordinal - parseOrdinal(a.metadata.name).ordinal);
   const unavailable = (p: Pod) => !isCreated(p) || isTerminating(p) || !isAvailable(p, minReady, now);
   const firstUnhealthy =
     slots.find(unavailable) ?? [...condemned].reverse().find(unavailable);
 
-  let counts = count(pods, currentName, updateName, minReady, now);
+  // counted once the pass is over (finish, or before the update routines)
+  let counts: Counts;
 
-  const claimsFor = (pod: Pod, ordinal: number) => templates.map((t) => ({ template: t, name: claimName(t, set, ordinal), existing: claimIndex.get(claimName(t, set, ordinal)) }));
+  const claimsFor = (_pod: Pod, ordinal: number) => templates.map((t) => {
+    const name = claimName(t, set, ordinal);
+    return { template: t, name, existing: claimNamed(name) };
+  });
 
+  const retainAll = policy.whenDeleted === 'Retain' && policy.whenScaled === 'Retain';
   /** Claim ref fixes for one pod; records ConflictingController events. */
   const claimUpdatesFor = (pod: Pod, ordinal: number, isCondemned: boolean): PersistentVolumeClaim[] => {
     const out: PersistentVolumeClaim[] = [];
-    for (const c of claimsFor(pod, ordinal)) {
-      if (!c.existing) continue;
+    for (const t of templates) {
+      const existing = claimNamed(claimName(t, set, ordinal));
+      // Retain/Retain wants no references: a claim without any needs nothing (every in-range
+      // healthy pod's claims, on every sync).
+      if (!existing || (retainAll && !existing.metadata.ownerReferences?.length)) continue;
+      const c = { name: existing.metadata.name!, existing };
       const { refs, conflict } = claimOwnerRefs(c.existing, set, pod, isCondemned);
       if (!refs) continue;
       if (conflict) {
@@ -493,7 +523,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         waiting = { reason: 'ClaimTerminating', message: `${pod.metadata.name} waits: claim ${deletingClaim.name} is being deleted` };
         return { actions: [], exit: true, error: err };
       }
-      steps.push({ kind: 'createPod', pod: builders.get(pod)!(), claims: missingClaims(pod, ordinal), claimUpdates: claimUpdatesFor(pod, ordinal, false) });
+      steps.push({ kind: 'createPod', pod: build(pod as StandIn), claims: missingClaims(pod, ordinal), claimUpdates: claimUpdatesFor(pod, ordinal, false) });
       if (monotonic) {
         waiting = 'keep';
         return { actions: steps, exit: true };
@@ -632,9 +662,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     status = renderStatus({ observedGeneration: set.metadata.generation, counts: c, currentRevision, updateRevision: updateName, collisionCount: collision, conditions });
 
     // §4.13 history truncation (runs whatever happened above).
-    const live = new Set([currentName, updateName, currentRevision, ...pods.map(revisionOf)]);
-    const history = revisions.filter((r) => !live.has(r.metadata.name!) && r.metadata.name !== updateName);
     const limit = set.spec.revisionHistoryLimit ?? 10;
+    // (history is a subset of the revisions: with no more of them than the limit, nothing to do)
+    const live = limit >= 0 && revisions.length > limit ? new Set([currentName, updateName, currentRevision, ...pods.map(revisionOf)]) : undefined;
+    const history = live ? revisions.filter((r) => !live.has(r.metadata.name!) && r.metadata.name !== updateName) : [];
     if (limit >= 0 && history.length > limit) {
       for (const r of history.slice(0, history.length - limit)) push({ kind: 'deleteRevision', revision: r, batch: batch++, finally: true });
     }

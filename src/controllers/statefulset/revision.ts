@@ -97,14 +97,32 @@ export function setControllerRef(set: StatefulSet): OwnerRef {
   return { apiVersion: 'apps/v1', kind: 'StatefulSet', name: set.metadata.name!, uid: set.metadata.uid!, controller: true, blockOwnerDeletion: true };
 }
 
-/** Builds (locally) the revision for the set's live template at the given number and collision count. */
-export function newRevision(set: StatefulSet, revision: number, collisionCount: number): ControllerRevision {
+/**
+ * Revision payloads by the template's plain JSON text. Every sync builds the candidate revision,
+ * and the template rarely changes: JSON.stringify of it is a fraction of the canonical encoding,
+ * the parse and the hash it saves. Bounded (a few entries per set and template in use).
+ */
+const payloads = new Map<string, { data: string; parsed: object; hashes: Map<number, string> }>();
+function payloadOf(set: StatefulSet): { data: string; parsed: object; hashes: Map<number, string> } {
+  const key = JSON.stringify(set.spec.template) ?? '';
+  let p = payloads.get(key);
+  if (p) return p;
   const data = revisionData(set);
-  const hash = hashRevisionData(data, collisionCount);
   const parsed = JSON.parse(data) as object;
   // `data` is already canonical; it is also the normalised form unless the template metadata has
   // the serializer-only `creationTimestamp: null` that normalisation drops.
   if (set.spec.template.metadata?.creationTimestamp !== null) normalised.set(parsed, data);
+  p = { data, parsed, hashes: new Map() };
+  if (payloads.size >= 256) payloads.delete(payloads.keys().next().value!);
+  payloads.set(key, p);
+  return p;
+}
+
+/** Builds (locally) the revision for the set's live template at the given number and collision count. */
+export function newRevision(set: StatefulSet, revision: number, collisionCount: number): ControllerRevision {
+  const { data, parsed, hashes } = payloadOf(set);
+  let hash = hashes.get(collisionCount);
+  if (hash === undefined) hashes.set(collisionCount, (hash = hashRevisionData(data, collisionCount)));
   const base = set.metadata.name!.length > 223 ? set.metadata.name!.slice(0, 223) : set.metadata.name!;
   return {
     apiVersion: 'apps/v1',

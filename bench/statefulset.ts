@@ -9,8 +9,10 @@
 // CPU, so it includes the stand-in kubelet's status writes and is an upper bound for the controller.
 // BENCH_STS_CLIENT=inprocess (default) gives the controller and the kubelet the in-process client,
 // as `ordinal up` runs its controller manager and node agent; =https sends both over HTTPS (the
-// figure then also holds both sides of TLS and HTTP). Completion is observed through a watch, so
-// the measurement does not poll the server.
+// figure then also holds both sides of TLS and HTTP). As under `ordinal up`, the controller and
+// the kubelet read pods from one set of shared informers (in-process; over HTTPS each keeps its
+// own, as separate processes would). Completion is observed through a watch of its own (an
+// outside observer, as `kubectl get -w` would be), so the measurement does not poll the server.
 import os from 'node:os';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ import { startCluster } from '../src/cli/up.js';
 import { HttpClient } from '../src/client/http.js';
 import { R } from '../src/client/types.js';
 import { Informer } from '../src/client/informer.js';
+import { SharedInformers } from '../src/client/shared-informers.js';
 import { StatefulSetController } from '../src/controllers/statefulset/controller.js';
 import type { KubeObject } from '../src/machinery/object.js';
 
@@ -66,11 +69,12 @@ const ctlClient = new Proxy(client, {
     };
   },
 });
-const controller = new StatefulSetController(ctlClient);
+const shared = MODE === 'inprocess' ? new SharedInformers(ctlClient) : undefined;
+const controller = new StatefulSetController(ctlClient, { informers: shared });
 await controller.start();
 
 // The stand-in kubelet: every pod it sees without Ready=True gets Running+Ready.
-const kubelet = new Informer(client, R.pods);
+const kubelet = shared ? shared.informer(R.pods) : new Informer(client, R.pods);
 const pending = new Set<string>();
 const markReady = async (p: KubeObject) => {
   const st = p.status as { conditions?: { type: string; status: string }[] } | undefined;
@@ -158,6 +162,7 @@ console.log(`at ${LARGE + 3 * SMALL} pods (+ as many claims): RSS ${(process.mem
 kubelet.stop();
 sets.stop();
 await controller.stop();
+shared?.stop();
 https.close();
 if (client !== https) (client as { close(): void }).close();
 await cluster.stop();

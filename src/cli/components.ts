@@ -20,7 +20,7 @@ import { publishLocalDns } from '../dns/local.js';
 import { parseHostPort } from './cluster.js';
 import { startGarbageCollector } from '../controllers/gc/controller.js';
 import { startVolumeController } from '../controllers/volumes/controller.js';
-import { controllerManagerComponent, type LeaderElectionConfig } from '../controllers/manager.js';
+import { startControllers, type LeaderElectionConfig } from '../controllers/manager.js';
 import { leaderElected } from './leader-elected.js';
 import { join } from 'node:path';
 import { startReplicaSetController } from '../controllers/replicaset/controller.js';
@@ -131,6 +131,24 @@ export const dnsComponent: Component = {
   },
 };
 
+/**
+ * The controller manager (the StatefulSet controller) on the cluster's shared informers, like the
+ * controllers above: a pod, claim or set event is decoded and cached once for all of them.
+ */
+export const controllerManagerComponent: Component = {
+  name: 'controller-manager',
+  async start(ctx) {
+    const informers = acquireInformers(ctx);
+    const m = startControllers(informers.client, { informers, log: (s) => ctx.log(`controllers: ${s}`) });
+    return {
+      async stop() {
+        await m.stop();
+        releaseInformers(ctx);
+      },
+    };
+  },
+};
+
 export const gcComponent = controller('garbage-collector', (client, ctx, informers) => startGarbageCollector(client, ctx.kinds, { informers, log: ctx.log }), { garbageCollector: true });
 
 export const volumesComponent = controller('volume-controller', (client, ctx, informers) => startVolumeController(client, { informers, volumeRoot: join(ctx.dataDir, 'volumes'), log: ctx.log }));
@@ -165,7 +183,7 @@ export function defaultComponents(opts: { agent?: boolean; leaderElection?: Lead
       endpointsComponent,
       replicaSetComponent,
       deploymentComponent,
-      controllerManagerComponent() as Component,
+      controllerManagerComponent,
       nodeLifecycleComponent,
       podGcComponent,
     ]), opts.leaderElection),

@@ -2,6 +2,7 @@
 // a coordination.k8s.io Lease, so that two servers sharing one store never run two StatefulSet
 // controllers at once. Other controllers register in `factories` below.
 import type { Client } from '../client/types.js';
+import type { SharedInformers } from '../client/shared-informers.js';
 import { LeaderElector } from '../client/leaderelection.js';
 import { StatefulSetController } from './statefulset/controller.js';
 import type { Features } from './statefulset/reconcile.js';
@@ -30,13 +31,15 @@ export interface ControllerManagerOptions {
   log?: (msg: string) => void;
   /** Only start these controllers (default: all). */
   only?: string[];
+  /** The process's shared informers (over `client`), for controllers that can use them. */
+  informers?: SharedInformers;
 }
 
 export type ControllerFactory = (client: Client, opts: ControllerManagerOptions) => RunningController;
 
 /** Every controller the manager knows, by name. Others add theirs here. */
 export const factories: Record<string, ControllerFactory> = {
-  statefulset: (client, opts) => new StatefulSetController(client, { features: opts.features, workers: opts.workers, log: opts.log }),
+  statefulset: (client, opts) => new StatefulSetController(client, { features: opts.features, workers: opts.workers, log: opts.log, informers: opts.informers }),
 };
 
 export interface ControllerManager {

@@ -6,9 +6,10 @@
 import { performance } from 'node:perf_hooks';
 import { isApiError } from '../../machinery/errors.js';
 import type { KubeObject } from '../../machinery/object.js';
-import type { Client } from '../../client/types.js';
+import type { Client, ResourceRef } from '../../client/types.js';
 import { R } from '../../client/types.js';
 import { Informer, cacheKey } from '../../client/informer.js';
+import type { SharedInformer, SharedInformers } from '../../client/shared-informers.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import { EventRecorder, type Recorder } from '../../client/events.js';
 import { reconcile, podEvent, claimEvent, type Action, type Features, type EventSpec } from './reconcile.js';
@@ -18,6 +19,11 @@ import type { StatefulSet, Pod, PersistentVolumeClaim, ControllerRevision, Owner
 
 export interface StatefulSetControllerOptions {
   workers?: number;
+  /**
+   * The process's shared informers (as `ordinal up` hands every controller): the controller then
+   * keeps no caches or watches of its own. Without, it runs four informers of its own.
+   */
+  informers?: SharedInformers;
   features?: Features;
   recorder?: Recorder;
   now?: () => Date;
@@ -28,10 +34,10 @@ const asKube = <T>(o: T) => o as unknown as KubeObject;
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export class StatefulSetController {
-  readonly sets: Informer<KubeObject>;
-  readonly pods: Informer<KubeObject>;
-  readonly pvcs: Informer<KubeObject>;
-  readonly revisions: Informer<KubeObject>;
+  readonly sets: SharedInformer<KubeObject>;
+  readonly pods: SharedInformer<KubeObject>;
+  readonly pvcs: SharedInformer<KubeObject>;
+  readonly revisions: SharedInformer<KubeObject>;
   readonly queue = new WorkQueue();
   private readonly recorder: Recorder;
   private readonly now: () => Date;
@@ -52,16 +58,21 @@ export class StatefulSetController {
   constructor(private readonly client: Client, private readonly opts: StatefulSetControllerOptions = {}) {
     this.log = opts.log ?? (() => undefined);
     const onError = (e: unknown) => this.log(`informer: ${errText(e)}`);
-    this.sets = new Informer(client, R.statefulsets, { onError });
-    this.pods = new Informer(client, R.pods, { onError });
-    this.pvcs = new Informer(client, R.persistentvolumeclaims, { onError });
-    this.revisions = new Informer(client, R.controllerrevisions, { onError });
+    const shared = opts.informers;
+    // A shared informer's stop() is a no-op (its factory owns it); our own are stopped in stop().
+    const informer = (r: ResourceRef): SharedInformer<KubeObject> => (shared ? shared.informer(r) : new Informer(client, r, { onError }));
+    this.sets = informer(R.statefulsets);
+    this.pods = informer(R.pods);
+    this.pvcs = informer(R.persistentvolumeclaims);
+    this.revisions = informer(R.controllerrevisions);
     this.recorder = opts.recorder ?? new EventRecorder(client, 'statefulset-controller');
     this.now = opts.now ?? (() => new Date());
     this.wire();
   }
 
   private enqueue(o: { metadata: { namespace?: string; name?: string } }): void {
+    // Handlers on shared informers outlive a stopped controller (they cannot be removed).
+    if (this.stopped) return;
     this.queue.add(cacheKey(o as KubeObject));
   }
 
@@ -180,12 +191,14 @@ export class StatefulSetController {
     const [ns, name] = key.includes('/') ? (key.split('/', 2) as [string, string]) : [undefined, key];
     const setObj = this.sets.get(ns, name);
     if (!setObj) return undefined; // deleted: the GC removes its pods
-    const set = structuredClone(setObj) as unknown as StatefulSet;
+    // Not copied: reconcile and the writes below never mutate it (status writes send a new object),
+    // and a cached object is never mutated in place.
+    const set = setObj as unknown as StatefulSet;
     const t0 = performance.now();
     const result = reconcile({
       set,
       pods: this.pods.list(ns) as unknown as Pod[],
-      pvcs: this.pvcs.list(ns) as unknown as PersistentVolumeClaim[],
+      pvcs: (name) => this.pvcs.get(ns, name) as unknown as PersistentVolumeClaim | undefined,
       revisions: this.revisions.list(ns) as unknown as ControllerRevision[],
       now: this.now(),
       features: this.opts.features,

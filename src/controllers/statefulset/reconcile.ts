@@ -129,7 +129,11 @@ const isTerminating = (p: Pod) => !!p.metadata.deletionTimestamp;
 const isFinished = (p: Pod) => phase(p) === 'Failed' || phase(p) === 'Succeeded';
 /** A created pod without a phase has not been looked at by anyone yet: it is Pending. */
 const isPending = (p: Pod) => isCreated(p) && (phase(p) === 'Pending' || phase(p) === '');
-const readyCondition = (p: Pod) => p.status?.conditions?.find((c) => c.type === 'Ready');
+function readyCondition(p: Pod) {
+  const cs = p.status?.conditions;
+  if (cs) for (const c of cs) if (c.type === 'Ready') return c;
+  return undefined;
+}
 const isReady = (p: Pod) => readyCondition(p)?.status === 'True';
 const isRunningAndReady = (p: Pod) => phase(p) === 'Running' && isReady(p);
 function isAvailable(p: Pod, minReady: number, now: Date): boolean {
@@ -270,21 +274,29 @@ interface Counts {
   updatedReplicas: number;
 }
 
-function count(pods: Pod[], currentRev: string, updateRev: string, minReady: number, now: Date): Counts {
+function count(slots: Pod[], condemned: Pod[], currentRev: string, updateRev: string, minReady: number, now: Date): Counts {
   const c: Counts = { replicas: 0, readyReplicas: 0, availableReplicas: 0, currentReplicas: 0, updatedReplicas: 0 };
+  countInto(c, slots, currentRev, updateRev, minReady, now);
+  countInto(c, condemned, currentRev, updateRev, minReady, now);
+  return c;
+}
+
+/** count's loop: the predicates spelled out once per pod (one Ready lookup, not three). */
+function countInto(c: Counts, pods: Pod[], currentRev: string, updateRev: string, minReady: number, now: Date): void {
   for (const p of pods) {
-    if (!isCreated(p)) continue;
+    if (p instanceof StandIn) continue;
     c.replicas++;
-    if (isRunningAndReady(p)) {
+    const ready = readyCondition(p);
+    if (ready?.status === 'True' && p.status?.phase === 'Running') {
       c.readyReplicas++;
-      if (isAvailable(p, minReady, now)) c.availableReplicas++;
+      if (minReady <= 0 || (!!ready.lastTransitionTime && Date.parse(ready.lastTransitionTime) + minReady * 1000 < now.getTime())) c.availableReplicas++;
     }
-    if (!isTerminating(p)) {
-      if (revisionOf(p) === currentRev) c.currentReplicas++;
-      if (revisionOf(p) === updateRev) c.updatedReplicas++;
+    if (!p.metadata.deletionTimestamp) {
+      const rev = p.metadata.labels?.[REVISION_LABEL] ?? '';
+      if (rev === currentRev) c.currentReplicas++;
+      if (rev === updateRev) c.updatedReplicas++;
     }
   }
-  return c;
 }
 
 /** Upstream's JSON for the status: omitempty counters left out when zero. */
@@ -430,27 +442,11 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   let waiting: { reason: string; message: string } | 'keep' | undefined;
 
   // --- slots and condemned pods (§4.5) ---
-  const replicas: (Pod | undefined)[] = new Array(N).fill(undefined);
-  const condemned: Pod[] = [];
-  for (const p of pods) {
-    const o = parseOrdinal(p.metadata.name).ordinal;
-    if (o >= start && o < start + N) replicas[o - start] = p;
-    else if (o >= 0) condemned.push(p);
-  }
-  const storedCurrentReplicas = set.status?.currentReplicas ?? 0;
-  for (let i = 0; i < N; i++) {
-    if (replicas[i]) continue;
-    const o = start + i;
-    const useCurrent =
-      (strategy === 'RollingUpdate' && !rollingUpdate && o < start + storedCurrentReplicas) ||
-      (!!rollingUpdate && o < start + (rollingUpdate.partition ?? 0));
-    // A cheap stand-in (name + revision); the full pod is built only if this sync creates it, so
-    // a large set's bring-up does not rebuild every missing pod on every sync.
-    const revName = useCurrent ? currentName : updateName;
-    const stand: Pod = new StandIn({ name: podName(set, o), namespace: ns, labels: { [REVISION_LABEL]: revName } }, useCurrent ? currentTemplate : updateTemplate, o);
-    replicas[i] = stand;
-  }
-  const slots = replicas as Pod[];
+  // Ordinals below this one get the current revision when missing (§2.3 newVersionedPod).
+  const currentBelow = strategy === 'RollingUpdate' && !rollingUpdate
+    ? start + (set.status?.currentReplicas ?? 0)
+    : rollingUpdate ? start + (rollingUpdate.partition ?? 0) : start;
+  const { slots, condemned } = slotsOf(set, pods, N, start, currentBelow, { template: currentTemplate, name: currentName }, { template: updateTemplate, name: updateName });
   const build = (p: StandIn) => newPod(set, p.template, revisionOf(p), p.ordinal);
   condemned.sort((a, b) => parseOrdinal(b.metadata.name).ordinal - parseOrdinal(a.metadata.name).ordinal);
   const unavailable = (p: Pod) => !isCreated(p) || isTerminating(p) || !isAvailable(p, minReady, now);
@@ -631,7 +627,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
 
   let status: StatefulSetStatus;
   const finish = (): ReconcileResult => {
-    counts = count([...slots, ...condemned], currentName, updateName, minReady, now);
+    counts = count(slots, condemned, currentName, updateName, minReady, now);
     return finalize();
   };
   let currentReplicasAdjust = 0;
@@ -694,7 +690,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   if (runForAll(condemned.length, fixCondemnedClaims)) return finish();
   if (runForAll(condemned.length, processCondemned)) return finish();
 
-  counts = count([...slots, ...condemned], currentName, updateName, minReady, now);
+  counts = count(slots, condemned, currentName, updateName, minReady, now);
   if (strategy !== 'RollingUpdate') return finalize();
 
   const updateMin = rollingUpdate ? (rollingUpdate.partition ?? 0) : 0;
@@ -735,6 +731,34 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     }
   }
   return finalize();
+}
+
+/**
+ * The pod in each slot (ordinals start … start+N-1), a StandIn for each missing one, and the
+ * condemned pods (ordinals out of range). A cheap stand-in (name + revision) per missing ordinal:
+ * the full pod is built only if this sync creates it, so a large set's bring-up does not rebuild
+ * every missing pod on every sync. (Loops over the set's size live in small functions like this
+ * one rather than in reconcile's body: V8 then optimises the small ones, instead of compiling
+ * all of reconcile with its closures early in a process's life — tens of ms of JIT per set.)
+ */
+function slotsOf(
+  set: StatefulSet, pods: Pod[], N: number, start: number, currentBelow: number,
+  current: { template: PodTemplate; name: string }, update: { template: PodTemplate; name: string },
+): { slots: Pod[]; condemned: Pod[] } {
+  const slots: Pod[] = new Array(N);
+  const condemned: Pod[] = [];
+  for (const p of pods) {
+    const o = parseOrdinal(p.metadata.name).ordinal;
+    if (o >= start && o < start + N) slots[o - start] = p;
+    else if (o >= 0) condemned.push(p);
+  }
+  for (let i = 0; i < N; i++) {
+    if (slots[i]) continue;
+    const o = start + i;
+    const r = o < currentBelow ? current : update;
+    slots[i] = new StandIn({ name: podName(set, o), namespace: set.metadata.namespace, labels: { [REVISION_LABEL]: r.name } }, r.template, o);
+  }
+  return { slots, condemned };
 }
 
 /** Claim pods (§2.6): keep owned+matching, release owned+non-matching, adopt matching orphans. */

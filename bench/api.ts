@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     console.log(`start (existing data dir)     ${c.startMs} ms to /readyz`);
     // The same without the bin/ordinal launcher's install/build freshness check (`find src -newer …`).
     {
-      const direct = new Cluster({ args: ['--storage', 'sqlite'], command: [process.execPath, '--enable-source-maps', '--max-semi-space-size=8', join(ROOT, 'dist/ordinal.mjs')] });
+      const direct = new Cluster({ args: ['--storage', 'sqlite'], command: [process.execPath, ...readFileSync(join(ROOT, 'bin/node-flags'), 'utf8').trim().split(/\s+/), join(ROOT, 'dist/ordinal.mjs')] });
       try {
         await direct.start();
         results.coldStartNodeMs = direct.startMs;

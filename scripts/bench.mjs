@@ -3,7 +3,7 @@
 // with plain node, so in-process figures (CPU, RSS) are those of the code `ordinal up` runs, not of
 // the tsx loader. Benchmarks print figures; they are not tests.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,10 +29,12 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
+// the V8 flags bin/ordinal runs the server with
+const nodeFlags = readFileSync(join(root, 'bin', 'node-flags'), 'utf8').trim().split(/\s+/);
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== bench/${f} ===`);
-  const r = spawnSync(process.execPath, ['--enable-source-maps', '--max-semi-space-size=8', join('dist', 'bench', f.replace(/\.ts$/, '.mjs'))], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(process.execPath, [...nodeFlags, join('dist', 'bench', f.replace(/\.ts$/, '.mjs'))], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) {
     console.log(`bench/${f} failed (exit ${r.status ?? r.signal})`);
     failed++;

@@ -16,6 +16,7 @@ import { containerdUnavailable } from '../node/runtime/containerd.js';
 import { onLocalDns } from '../dns/local.js';
 import { parseHostPort } from './cluster.js';
 import { chooseRuntime, probeRuntime } from './runtime-choice.js';
+import { acquireInformers, releaseInformers } from './components.js';
 
 const USAGE = `Usage: ordinal agent --server URL --token TOKEN [flags]
 
@@ -168,7 +169,10 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
       const unavailable = kind === 'cri' && !opts.runtime ? containerdUnavailable() : undefined;
       if (unavailable) throw new Error(`the cri runtime cannot run containerd on this machine: ${unavailable} (or run \`ordinal up --runtime sim\`)`);
       // In-process: the API server's handler directly (an `ordinal agent` elsewhere uses HTTPS).
-      const client = process.env.ORDINAL_COMPONENTS_OVER_HTTPS === '1' ? new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem, userAgent: 'ordinal-agent' }) : ctx.inProcessClient();
+      const overHttps = process.env.ORDINAL_COMPONENTS_OVER_HTTPS === '1';
+      const client = overHttps ? new HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem, userAgent: 'ordinal-agent' }) : ctx.inProcessClient();
+      // In-process, the agent reads from the caches the controllers already keep.
+      const informers = overHttps ? undefined : acquireInformers(ctx);
       const name = (opts.nodeName ?? os.hostname()).toLowerCase();
       const dataDir = opts.dataDir ?? join(ctx.dataDir, 'agent', name);
       // The CRI runtime starts its containerd on first use, once the agent knows its pod CIDR.
@@ -179,13 +183,14 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
         : undefined;
       // The kubelet's --cluster-dns: the kube-dns ClusterIP, the tenth address of the service range.
       const clusterDNS = opts.clusterDNS ?? [ctx.opts.serviceCIDR ? serviceIP(ctx.opts.serviceCIDR, 10) : '10.96.0.10'];
-      const agent: NodeAgent = new NodeAgent({ log: ctx.log, ...opts, clusterDNS, dataDir, nodeName: name, client, runtimeKind: kind, runtime: opts.runtime ?? ownRuntime });
+      const agent: NodeAgent = new NodeAgent({ log: ctx.log, ...opts, clusterDNS, dataDir, nodeName: name, client, informers, runtimeKind: kind, runtime: opts.runtime ?? ownRuntime });
       comp.agent = agent;
       try {
         await agent.start();
       } catch (e) {
         await agent.stop();
         await ownRuntime?.close();
+        if (informers) releaseInformers(ctx);
         throw e;
       }
       // Pods' resolv.conf names the kube-dns ClusterIP; a runtime with real networking sends it to our DNS.
@@ -198,6 +203,7 @@ export function nodeAgentComponent(opts: Partial<Omit<NodeAgentOptions, 'client'
           unregisterStreams();
           await agent.stop();
           await ownRuntime?.close();
+          if (informers) releaseInformers(ctx);
         },
       };
     },

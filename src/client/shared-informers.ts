@@ -46,3 +46,35 @@ export class SharedInformers {
     this.informers.clear();
   }
 }
+
+/**
+ * A shared informer seen through a filter — what an informer with a field selector (e.g. one
+ * node's pods, `spec.nodeName=n1`) would hold and report, without a second watch and cache. An
+ * object entering the view is reported as an add, one leaving it as a delete, as a filtered watch
+ * reports them.
+ */
+export function filteredInformer<T extends KubeObject>(inf: SharedInformer<T>, keep: (o: T) => boolean): SharedInformer<T> {
+  return {
+    resource: inf.resource,
+    addHandlers: (h) => inf.addHandlers({
+      add: (o) => { if (keep(o)) h.add?.(o); },
+      update: (o, n) => {
+        const was = keep(o);
+        const is = keep(n);
+        if (was && is) h.update?.(o, n);
+        else if (is) h.add?.(n);
+        else if (was) h.delete?.(o);
+      },
+      delete: (o) => { if (keep(o)) h.delete?.(o); },
+    }),
+    start: () => inf.start(),
+    stop: () => undefined,
+    get: (ns, name) => {
+      const o = inf.get(ns, name);
+      return o && keep(o) ? o : undefined;
+    },
+    list: (ns) => inf.list(ns).filter(keep),
+    waitForSync: () => inf.waitForSync(),
+    hasSynced: () => inf.hasSynced(),
+  };
+}

@@ -6,9 +6,10 @@ import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import type { Pod, Node, NodeCondition, Service, ConfigMap, Secret, PersistentVolumeClaim, PersistentVolume } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isApiError } from '../machinery/errors.js';
-import type { Client } from '../client/types.js';
+import type { Client, ResourceRef } from '../client/types.js';
 import { R } from '../client/types.js';
 import { Informer } from '../client/informer.js';
+import { filteredInformer, type SharedInformer, type SharedInformers } from '../client/shared-informers.js';
 import { EventRecorder, type Recorder } from '../client/events.js';
 import type { Runtime } from './runtime/types.js';
 import { SimRuntime, type SimOptions } from './runtime/sim.js';
@@ -62,6 +63,12 @@ export interface NodeAgentOptions {
   probeSecondMs?: number;
   log?: (msg: string) => void;
   recorder?: Recorder;
+  /**
+   * The process's shared informers, for an agent in the API server's process: its pods are then a
+   * view of the shared pod cache filtered by spec.nodeName instead of a watch and cache of its own
+   * (10 in-process nodes would otherwise hold every pod twice).
+   */
+  informers?: SharedInformers;
 }
 
 const as = <T>(o: unknown) => o as T;
@@ -138,8 +145,8 @@ export class NodeAgent {
   private readonly log: (m: string) => void;
   private readonly recorder: Recorder;
   private readonly workers = new Map<string, PodWorker>();
-  private readonly informers: Informer[] = [];
-  private pods!: Informer;
+  private readonly informers: SharedInformer[] = [];
+  private pods!: SharedInformer;
   private probes!: ProbeManager;
   private timers: NodeJS.Timeout[] = [];
   private node?: Node;
@@ -167,12 +174,16 @@ export class NodeAgent {
     this.runtime = this.o.runtime ?? this.makeRuntime();
     await this.renewLease();
     const c = this.o.client;
-    this.pods = new Informer(c, R.pods, { fieldSelector: `spec.nodeName=${this.nodeName}` });
-    const services = new Informer(c, R.services);
-    const configmaps = new Informer(c, R.configmaps);
-    const secrets = new Informer(c, R.secrets);
-    const pvcs = new Informer(c, R.persistentvolumeclaims);
-    const pvs = new Informer(c, R.persistentvolumes);
+    const shared = this.o.informers;
+    const informer = (r: ResourceRef): SharedInformer => shared?.informer(r) ?? new Informer(c, r);
+    this.pods = shared
+      ? filteredInformer(shared.informer(R.pods), (p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === this.nodeName)
+      : new Informer(c, R.pods, { fieldSelector: `spec.nodeName=${this.nodeName}` });
+    const services = informer(R.services);
+    const configmaps = informer(R.configmaps);
+    const secrets = informer(R.secrets);
+    const pvcs = informer(R.persistentvolumeclaims);
+    const pvs = informer(R.persistentvolumes);
     this.informers.push(this.pods, services, configmaps, secrets, pvcs, pvs);
     const kickPod = (p: KubeObject) => this.kick(as<Pod>(p));
     this.pods.addHandlers({ add: kickPod, update: (_o, n) => kickPod(n), delete: kickPod });
@@ -191,7 +202,7 @@ export class NodeAgent {
     }, { secondMs: this.o.probeSecondMs });
     const cb = this.o.crashBackoffMs ?? { initial: INITIAL_BACKOFF_MS, max: MAX_BACKOFF_MS };
     const ib = this.o.imageBackoffMs ?? { initial: INITIAL_BACKOFF_MS, max: MAX_BACKOFF_MS };
-    const byKey = <T>(inf: Informer) => (ns: string, name: string) => as<T | undefined>(inf.get(ns, name));
+    const byKey = <T>(inf: SharedInformer) => (ns: string, name: string) => as<T | undefined>(inf.get(ns, name));
     this.ctx = {
       client: c,
       runtime: this.runtime,

@@ -176,6 +176,9 @@ export class PodWorker {
       this.done = true;
       return;
     }
+    // The informer caught up with our last write: the copy we kept for the next write is stale
+    // weight (one whole pod per worker at 1,000 pods).
+    if (this.lastWrittenPod && Number(this.lastWrittenPod.metadata?.resourceVersion) <= Number(pod.metadata?.resourceVersion)) this.lastWrittenPod = undefined;
     if (pod.metadata?.deletionTimestamp) return this.terminate(pod);
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
       // Terminal: containers stay stopped; the sandbox is released.

@@ -116,7 +116,7 @@ export class StatefulSetController {
         if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
         const oldRef = ctl(old);
         const curRef = ctl(cur);
-        const refChanged = JSON.stringify(oldRef) !== JSON.stringify(curRef);
+        const refChanged = oldRef !== curRef && (!oldRef || !curRef || oldRef.uid !== curRef.uid || oldRef.name !== curRef.name || oldRef.kind !== curRef.kind || oldRef.apiVersion !== curRef.apiVersion);
         if (refChanged && oldRef) {
           const s = this.resolveOwner(old.metadata.namespace, oldRef);
           if (s) this.enqueue(s);

@@ -111,7 +111,11 @@ export function parseOrdinal(name: string | undefined): { parent: string; ordina
 export const podName = (set: StatefulSet, ordinal: number) => `${set.metadata.name}-${ordinal}`;
 export const claimName = (template: PersistentVolumeClaim, set: StatefulSet, ordinal: number) => `${template.metadata.name}-${set.metadata.name}-${ordinal}`;
 const isMemberOf = (set: StatefulSet, pod: Pod) => parseOrdinal(pod.metadata.name).parent === set.metadata.name;
-const controllerOf = (o: { metadata: { ownerReferences?: OwnerRef[] } }) => o.metadata.ownerReferences?.find((r) => r.controller);
+function controllerOf(o: { metadata: { ownerReferences?: OwnerRef[] } }): OwnerRef | undefined {
+  const refs = o.metadata.ownerReferences;
+  if (refs) for (let i = 0; i < refs.length; i++) if (refs[i]!.controller) return refs[i];
+  return undefined;
+}
 
 // ---------- pod predicates (§4.4) ----------
 
@@ -131,7 +135,7 @@ const isFinished = (p: Pod) => phase(p) === 'Failed' || phase(p) === 'Succeeded'
 const isPending = (p: Pod) => isCreated(p) && (phase(p) === 'Pending' || phase(p) === '');
 function readyCondition(p: Pod) {
   const cs = p.status?.conditions;
-  if (cs) for (const c of cs) if (c.type === 'Ready') return c;
+  if (cs) for (let i = 0; i < cs.length; i++) if (cs[i]!.type === 'Ready') return cs[i];
   return undefined;
 }
 const isReady = (p: Pod) => readyCondition(p)?.status === 'True';
@@ -258,10 +262,19 @@ function identityMatches(set: StatefulSet, pod: Pod): boolean {
     pod.metadata.namespace === set.metadata.namespace && pod.metadata.labels?.[POD_NAME_LABEL] === pod.metadata.name;
 }
 
+// The per-pod checks below run for every ordinal on every sync, mostly before V8 has optimised
+// them (a bring-up is a few hundred syncs): plain indexed loops, no callbacks or iterators.
 function storageMatches(set: StatefulSet, pod: Pod, ordinal: number): boolean {
   const vols = pod.spec?.volumes ?? [];
-  return (set.spec.volumeClaimTemplates ?? []).every((t) =>
-    vols.some((v) => v.name === t.metadata.name && v.persistentVolumeClaim?.claimName === claimName(t, set, ordinal)));
+  const templates = set.spec.volumeClaimTemplates ?? [];
+  for (let i = 0; i < templates.length; i++) {
+    const t = templates[i]!;
+    const want = claimName(t, set, ordinal);
+    let found = false;
+    for (let j = 0; j < vols.length && !found; j++) found = vols[j]!.name === t.metadata.name && vols[j]!.persistentVolumeClaim?.claimName === want;
+    if (!found) return false;
+  }
+  return true;
 }
 
 // ---------- status (§4.12) ----------
@@ -283,7 +296,8 @@ function count(slots: Pod[], condemned: Pod[], currentRev: string, updateRev: st
 
 /** count's loop: the predicates spelled out once per pod (one Ready lookup, not three). */
 function countInto(c: Counts, pods: Pod[], currentRev: string, updateRev: string, minReady: number, now: Date): void {
-  for (const p of pods) {
+  for (let i = 0; i < pods.length; i++) {
+    const p = pods[i]!;
     if (p instanceof StandIn) continue;
     c.replicas++;
     const ready = readyCondition(p);
@@ -598,7 +612,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     if (monotonic) {
       for (let i = 0; i < n; i++) {
         const s = fn(i);
-        for (const a of s.actions) push({ ...a, batch: batch++ } as Action);
+        for (let j = 0; j < s.actions.length; j++) push({ ...s.actions[j]!, batch: batch++ } as Action);
         if (s.error) {
           errors.push(s.error);
           return true;
@@ -694,8 +708,8 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     if (minReady > 0 && !isAvailable(pod, minReady, now)) return false;
     const ordinal = start + i;
     if (!identityMatches(set, pod) || !storageMatches(set, pod, ordinal)) return false;
-    for (const t of templates) {
-      const existing = claimNamed(claimName(t, set, ordinal));
+    for (let j = 0; j < templates.length; j++) {
+      const existing = claimNamed(claimName(templates[j]!, set, ordinal));
       if (!existing || (retainAll && !existing.metadata.ownerReferences?.length)) continue;
       if (claimOwnerRefs(existing, set, pod, false).refs) return false;
     }
@@ -768,7 +782,8 @@ function slotsOf(
 ): { slots: Pod[]; condemned: Pod[] } {
   const slots: Pod[] = new Array(N);
   const condemned: Pod[] = [];
-  for (const p of pods) {
+  for (let i = 0; i < pods.length; i++) {
+    const p = pods[i]!;
     const o = parseOrdinal(p.metadata.name).ordinal;
     if (o >= start && o < start + N) slots[o - start] = p;
     else if (o >= 0) condemned.push(p);
@@ -786,7 +801,8 @@ function slotsOf(
 function claimPods(set: StatefulSet, all: Pod[], selects: LabelPredicate, deleting: boolean, emit: (a: ActionBody) => void): Pod[] {
   const out: Pod[] = [];
   const uid = set.metadata.uid;
-  for (const p of all) {
+  for (let i = 0; i < all.length; i++) {
+    const p = all[i]!;
     if (p.metadata.namespace !== set.metadata.namespace) continue;
     const c = controllerOf(p);
     const matches = selects(p.metadata.labels) && isMemberOf(set, p);

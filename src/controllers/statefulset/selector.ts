@@ -31,7 +31,10 @@ export function selectorPredicate(sel: LabelSelector | undefined): LabelPredicat
     }
   }
   // An empty selector matches everything (the API server rejects it for StatefulSets anyway).
-  return (l) => reqs.every((r) => r(l));
+  return (l) => {
+    for (let i = 0; i < reqs.length; i++) if (!reqs[i]!(l)) return false;
+    return true;
+  };
 }
 
 /** The selector rendered as a label-selector string (`app=nginx,tier in (a,b)`), for list calls. */

@@ -25,6 +25,8 @@ let dir: string;
 let cluster: Cluster;
 let client: HttpClient;
 let lifecycle: NodeLifecycleController;
+/** agentB's component (started by its test): stopping it releases the shared informers it took. */
+let agentBHandle: { stop(): Promise<void> | void } | undefined;
 const agentA = nodeAgentComponent({ nodeName: 'node-a', nodeIP: '127.0.0.1', syncMs: 200, crashBackoffMs: { initial: 400, max: 1600 }, probeSecondMs: 100, leaseRenewMs: 200, statusUpdateMs: 500 });
 const agentB = nodeAgentComponent({ nodeName: 'node-b', nodeIP: '127.0.0.1', syncMs: 200, crashBackoffMs: { initial: 400, max: 1600 }, probeSecondMs: 100, leaseRenewMs: 200, statusUpdateMs: 500 });
 
@@ -61,6 +63,7 @@ before(async () => {
 
 after(async () => {
   lifecycle?.stop();
+  await agentBHandle?.stop();
   await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -318,7 +321,7 @@ test('a restarted agent adopts the sandboxes of live pods and removes the rest',
 });
 
 test('a second node gets pods spread by the scheduler; a stopped agent goes NotReady/Unknown', async () => {
-  await agentB.start({ ...(cluster as unknown as object), url: cluster.url, token: cluster.token, caPem: cluster.caPem, dataDir: dir, log: () => {}, opts: { dataDir: dir }, addConnectHandler: () => {} } as never);
+  agentBHandle = await agentB.start({ ...(cluster as unknown as object), url: cluster.url, token: cluster.token, caPem: cluster.caPem, dataDir: dir, log: () => {}, opts: { dataDir: dir }, addConnectHandler: () => {} } as never);
   const b = agentB.agent as NodeAgent;
   const nodeB = as<Node>(await client.get(R.nodes, undefined, 'node-b'));
   assert.equal(nodeB.spec?.podCIDR, '10.244.1.0/24', 'pod CIDRs do not collide');

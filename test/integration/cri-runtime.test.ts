@@ -131,9 +131,23 @@ test('cri runtime: a busybox pod on a private containerd', { skip, timeout: 120_
   assert.equal(st.logPath, join(logDirectory, 'nginx/0.log'));
 
   // The pod IP answers HTTP from the host (our bridge).
-  const page = await eventually('httpd on the pod IP', async () => {
+  // On a timeout, say what the container was doing (state, exit code, its log) and which routes
+  // the host had: a refused connection alone does not tell a dead httpd from a wrong route.
+  const page = await eventually_('httpd on the pod IP', async () => {
     const r = await get(`http://${sb.ip}/index.html`);
     return r.status === 200 ? r : undefined;
+  }, {
+    timeoutMs: 15_000,
+    everyMs: 100,
+    context: () => {
+      let routes = '';
+      try { routes = execFileSync('ip', ['route'], { encoding: 'utf8' }); } catch { /* no ip(8) */ }
+      const log = existsSync(st.logPath) ? readFileSync(st.logPath, 'utf8') : '(no log file)';
+      return `log:\n${log}\nroutes:\n${routes}`;
+    },
+  }).catch(async (e: Error) => {
+    const s = await rt.containerStatus(cid).catch(() => undefined);
+    throw new Error(`${e.message}\ncontainer now: ${JSON.stringify({ state: s?.state, exitCode: s?.exitCode, reason: s?.reason, message: s?.message })}`);
   });
   assert.equal(page.body, 'hello from a real container\n');
 

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBundle } from './esbuild-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const filters = process.argv.slice(2);
@@ -19,14 +20,7 @@ const esbuild = await import('esbuild');
 await esbuild.build({
   entryPoints: files.map((f) => join(root, 'bench', f)),
   outdir: join(root, 'dist', 'bench'),
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  logLevel: 'warning',
+  ...nodeBundle,
 });
 
 // the V8 flags bin/ordinal runs the server with

@@ -4,20 +4,14 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { nodeBundle } from './esbuild-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Chunk names carry a content hash and old ones are kept: a running cluster may still load them.
 await build({
   entryPoints: { ordinal: join(root, 'src/cli/main.ts') },
   outdir: join(root, 'dist'),
-  outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
   splitting: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  logLevel: 'warning',
+  ...nodeBundle,
 });

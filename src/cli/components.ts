@@ -64,7 +64,7 @@ export function releaseInformers(ctx: ClusterContext): void {
 }
 
 /** A component that runs one controller over the cluster's shared informers; `run` returns what stops it. */
-function controller(name: string, run: (client: Client, ctx: ClusterContext, informers: SharedInformers) => { stop(): void }, extra: Partial<Component> = {}): Component {
+function controller(name: string, run: (client: Client, ctx: ClusterContext, informers: SharedInformers) => { stop(): void | Promise<void> }, extra: Partial<Component> = {}): Component {
   return {
     name,
     ...extra,
@@ -72,8 +72,8 @@ function controller(name: string, run: (client: Client, ctx: ClusterContext, inf
       const informers = acquireInformers(ctx);
       const c = run(informers.client, ctx, informers);
       return {
-        stop: () => {
-          c.stop();
+        stop: async () => {
+          await c.stop();
           releaseInformers(ctx);
         },
       };
@@ -131,23 +131,8 @@ export const dnsComponent: Component = {
   },
 };
 
-/**
- * The controller manager (the StatefulSet controller) on the cluster's shared informers, like the
- * controllers above: a pod, claim or set event is decoded and cached once for all of them.
- */
-export const controllerManagerComponent: Component = {
-  name: 'controller-manager',
-  async start(ctx) {
-    const informers = acquireInformers(ctx);
-    const m = startControllers(informers.client, { informers, log: (s) => ctx.log(`controllers: ${s}`) });
-    return {
-      async stop() {
-        await m.stop();
-        releaseInformers(ctx);
-      },
-    };
-  },
-};
+/** The controller manager (the StatefulSet controller), on the shared informers like the rest. */
+export const controllerManagerComponent = controller('controller-manager', (client, ctx, informers) => startControllers(client, { informers, log: (s) => ctx.log(`controllers: ${s}`) }));
 
 export const gcComponent = controller('garbage-collector', (client, ctx, informers) => startGarbageCollector(client, ctx.kinds, { informers, log: ctx.log }), { garbageCollector: true });
 

@@ -32,7 +32,8 @@ export const cacheKey = (o: KubeObject): string =>
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
   private readonly byNamespace = new Map<string, Map<string, T>>();
-  private readonly handlers: InformerHandlers<T>[] = [];
+  /** Replaced, never changed in place, so removing a handler during a dispatch is safe. */
+  private handlers: InformerHandlers<T>[] = [];
   private synced = false;
   private stopped = false;
   private started = false;
@@ -45,15 +46,21 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   constructor(private readonly client: Client, readonly resource: ResourceRef, private readonly opts: InformerOptions = {}) {}
 
-  /** Registers handlers; a late registration first hears `add` for every object already cached. */
-  addHandlers(h: InformerHandlers<T>): void {
-    this.handlers.push(h);
+  /**
+   * Registers handlers; a late registration first hears `add` for every object already cached.
+   * Returns what removes them (a component stopping while a shared informer goes on).
+   */
+  addHandlers(h: InformerHandlers<T>): () => void {
+    this.handlers = [...this.handlers, h];
     if (this.cache.size > 0 && h.add) {
       const existing = [...this.cache.values()];
       queueMicrotask(() => {
-        for (const o of existing) if (this.cache.get(cacheKey(o)) === o) h.add!(o);
+        for (const o of existing) if (this.handlers.includes(h) && this.cache.get(cacheKey(o)) === o) h.add!(o);
       });
     }
+    return () => {
+      this.handlers = this.handlers.filter((x) => x !== h);
+    };
   }
 
   hasSynced(): boolean {

@@ -78,3 +78,11 @@ export function filteredInformer<T extends KubeObject>(inf: SharedInformer<T>, k
     hasSynced: () => inf.hasSynced(),
   };
 }
+
+/**
+ * For a component that runs with or without the process's shared informers: the shared informer
+ * of `ref` if there are any, else an informer of its own, which the component starts and stops.
+ */
+export function sharedOrOwn(shared: SharedInformers | undefined, client: Client, ref: ResourceRef, opts: InformerOptions = {}): SharedInformer {
+  return shared ? shared.informer(ref) : new Informer(client, ref, opts);
+}

@@ -106,28 +106,3 @@ export function startControllers(client: Client, opts: ControllerManagerOptions 
     },
   };
 }
-
-/**
- * A cluster component (the shape src/cli/cluster.ts `components` takes) that runs the controller
- * manager against the cluster's own API (in-process client when the cluster offers one, else HTTPS). Structural, so controllers don't import cli.
- */
-export function controllerManagerComponent(opts: ControllerManagerOptions = {}) {
-  return {
-    name: 'controller-manager',
-    async start(ctx: { url: string; token: string; caPem: string; log?(msg: string): void; inProcessClient?(): Client & { close(): void } }) {
-      // In `ordinal up` the API server's handler is called directly (same admission and watch
-      // semantics, no TLS/JSON round trip, no second HTTPS client in the process);
-      // ORDINAL_COMPONENTS_OVER_HTTPS=1 keeps the wire path, as for the other components.
-      const client = ctx.inProcessClient && process.env.ORDINAL_COMPONENTS_OVER_HTTPS !== '1'
-        ? ctx.inProcessClient()
-        : new (await import('../client/http.js')).HttpClient({ url: ctx.url, token: ctx.token, caPem: ctx.caPem, userAgent: 'ordinal-controller-manager' });
-      const m = startControllers(client, { log: ctx.log ? (s) => ctx.log!(`controllers: ${s}`) : undefined, ...opts });
-      return {
-        async stop() {
-          await m.stop();
-          client.close();
-        },
-      };
-    },
-  };
-}

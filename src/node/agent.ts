@@ -9,7 +9,7 @@ import { isApiError } from '../machinery/errors.js';
 import type { Client, ResourceRef } from '../client/types.js';
 import { R } from '../client/types.js';
 import { Informer } from '../client/informer.js';
-import { filteredInformer, type SharedInformer, type SharedInformers } from '../client/shared-informers.js';
+import { filteredInformer, sharedOrOwn, type SharedInformer, type SharedInformers } from '../client/shared-informers.js';
 import { EventRecorder, type Recorder } from '../client/events.js';
 import type { Runtime } from './runtime/types.js';
 import { SimRuntime, type SimOptions } from './runtime/sim.js';
@@ -146,6 +146,8 @@ export class NodeAgent {
   private readonly recorder: Recorder;
   private readonly workers = new Map<string, PodWorker>();
   private readonly informers: SharedInformer[] = [];
+  /** Removes the handlers start() registered. */
+  private readonly unsubscribe: (() => void)[] = [];
   private pods!: SharedInformer;
   private probes!: ProbeManager;
   private timers: NodeJS.Timeout[] = [];
@@ -175,7 +177,7 @@ export class NodeAgent {
     await this.renewLease();
     const c = this.o.client;
     const shared = this.o.informers;
-    const informer = (r: ResourceRef): SharedInformer => shared?.informer(r) ?? new Informer(c, r);
+    const informer = (r: ResourceRef) => sharedOrOwn(shared, c, r);
     this.pods = shared
       ? filteredInformer(shared.informer(R.pods), (p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === this.nodeName)
       : new Informer(c, R.pods, { fieldSelector: `spec.nodeName=${this.nodeName}` });
@@ -186,9 +188,9 @@ export class NodeAgent {
     const pvs = informer(R.persistentvolumes);
     this.informers.push(this.pods, services, configmaps, secrets, pvcs, pvs);
     const kickPod = (p: KubeObject) => this.kick(as<Pod>(p));
-    this.pods.addHandlers({ add: kickPod, update: (_o, n) => kickPod(n), delete: kickPod });
+    this.unsubscribe.push(this.pods.addHandlers({ add: kickPod, update: (_o, n) => kickPod(n), delete: kickPod }));
     // A claim binding or a ConfigMap appearing may unblock waiting pods.
-    for (const inf of [pvcs, configmaps, secrets]) inf.addHandlers({ add: () => this.kickAll(), update: () => this.kickAll() });
+    for (const inf of [pvcs, configmaps, secrets]) this.unsubscribe.push(inf.addHandlers({ add: () => this.kickAll(), update: () => this.kickAll() }));
     for (const inf of this.informers) inf.start();
     await Promise.all(this.informers.map((i) => i.waitForSync()));
 
@@ -476,6 +478,8 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    // Shared informers go on after us: take our handlers off them.
+    for (const off of this.unsubscribe) off();
     for (const i of this.informers) i.stop();
     this.probes?.stop();
     if (!this.o.runtime) await this.runtime?.close();

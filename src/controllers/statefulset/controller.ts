@@ -8,8 +8,8 @@ import { isApiError } from '../../machinery/errors.js';
 import type { KubeObject } from '../../machinery/object.js';
 import type { Client, ResourceRef } from '../../client/types.js';
 import { R } from '../../client/types.js';
-import { Informer, cacheKey } from '../../client/informer.js';
-import type { SharedInformer, SharedInformers } from '../../client/shared-informers.js';
+import { cacheKey } from '../../client/informer.js';
+import { sharedOrOwn, type SharedInformer, type SharedInformers } from '../../client/shared-informers.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import { EventRecorder, type Recorder } from '../../client/events.js';
 import { reconcile, podEvent, claimEvent, type Action, type Features, type EventSpec } from './reconcile.js';
@@ -43,6 +43,8 @@ export class StatefulSetController {
   private readonly now: () => Date;
   private readonly log: (msg: string) => void;
   private stopped = false;
+  /** Removes the handlers wire() registered. */
+  private readonly unsubscribe: (() => void)[] = [];
   private workers: Promise<void>[] = [];
   /** Number of syncs run, and the time spent in the pure reconcile (for tests and benchmarks). */
   syncs = 0;
@@ -58,9 +60,8 @@ export class StatefulSetController {
   constructor(private readonly client: Client, private readonly opts: StatefulSetControllerOptions = {}) {
     this.log = opts.log ?? (() => undefined);
     const onError = (e: unknown) => this.log(`informer: ${errText(e)}`);
-    const shared = opts.informers;
     // A shared informer's stop() is a no-op (its factory owns it); our own are stopped in stop().
-    const informer = (r: ResourceRef): SharedInformer<KubeObject> => (shared ? shared.informer(r) : new Informer(client, r, { onError }));
+    const informer = (r: ResourceRef) => sharedOrOwn(opts.informers, client, r, { onError });
     this.sets = informer(R.statefulsets);
     this.pods = informer(R.pods);
     this.pvcs = informer(R.persistentvolumeclaims);
@@ -71,8 +72,6 @@ export class StatefulSetController {
   }
 
   private enqueue(o: { metadata: { namespace?: string; name?: string } }): void {
-    // Handlers on shared informers outlive a stopped controller (they cannot be removed).
-    if (this.stopped) return;
     this.queue.add(cacheKey(o as KubeObject));
   }
 
@@ -92,13 +91,13 @@ export class StatefulSetController {
   }
 
   private wire(): void {
-    this.sets.addHandlers({ add: (s) => this.enqueue(s), update: (_o, s) => this.enqueue(s), delete: (s) => this.enqueue(s) });
+    this.unsubscribe.push(this.sets.addHandlers({ add: (s) => this.enqueue(s), update: (_o, s) => this.enqueue(s), delete: (s) => this.enqueue(s) }));
     const ctl = (p: Pod) => p.metadata.ownerReferences?.find((r) => r.controller);
     const onPodDelete = (p: Pod) => {
       const s = this.resolveOwner(p.metadata.namespace, ctl(p));
       if (s) this.enqueue(s);
     };
-    this.pods.addHandlers({
+    this.unsubscribe.push(this.pods.addHandlers({
       add: (o) => {
         const p = o as unknown as Pod;
         if (p.metadata.deletionTimestamp) return onPodDelete(p);
@@ -135,17 +134,17 @@ export class StatefulSetController {
         }
       },
       delete: (o) => onPodDelete(o as unknown as Pod),
-    });
+    }));
     // Not in upstream: a claim deleted under a Pending pod is recreated without waiting for a
     // pod event (upstream relies on the pod changing later).
-    this.pvcs.addHandlers({
+    this.unsubscribe.push(this.pvcs.addHandlers({
       delete: (o) => {
         const name = o.metadata.name ?? '';
         for (const s of this.sets.list(o.metadata.namespace) as unknown as StatefulSet[]) {
           if ((s.spec.volumeClaimTemplates ?? []).some((t) => name.startsWith(`${t.metadata.name}-${s.metadata.name}-`))) this.enqueue(s);
         }
       },
-    });
+    }));
   }
 
   async start(): Promise<void> {
@@ -159,6 +158,8 @@ export class StatefulSetController {
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.shutDown();
+    // Shared informers go on after us: take our handlers off them.
+    for (const off of this.unsubscribe) off();
     for (const i of [this.sets, this.pods, this.pvcs, this.revisions]) i.stop();
     await Promise.allSettled(this.workers);
     if (this.recorder instanceof EventRecorder) await this.recorder.flush();

@@ -60,3 +60,23 @@ test('a filtered view reports what a field-selected informer would: entering is 
   assert.ok(shared.informer(R.pods).get('default', 'other'));
   shared.stop();
 });
+
+test('handlers taken off a shared informer hear nothing more; the informer and its other handlers go on', async () => {
+  const c = new FakeClient();
+  const shared = new SharedInformers(c);
+  const inf = shared.informer(R.pods);
+  const kept: string[] = [];
+  const removed: string[] = [];
+  inf.addHandlers({ add: (o) => kept.push(o.metadata.name!) });
+  const off = filteredInformer(inf, onNode('n1')).addHandlers({ add: (o) => removed.push(o.metadata.name!) });
+  inf.start();
+  await inf.waitForSync();
+  await eventually('the shared informer watching', async () => c.watchCount() === 1, { timeoutMs: 5000 });
+  await c.create(R.pods, 'default', pod('first', 'n1'));
+  await eventually('first heard by both', async () => kept.includes('first') && removed.includes('first'), { timeoutMs: 5000 });
+  off();
+  await c.create(R.pods, 'default', pod('second', 'n1'));
+  await eventually('second heard by the kept handler', async () => kept.includes('second'), { timeoutMs: 5000 });
+  assert.deepEqual(removed, ['first']);
+  shared.stop();
+});

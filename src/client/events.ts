@@ -1,10 +1,13 @@
-// EventRecorder: writes core/v1 Events about an object, as upstream's record.EventRecorder does.
-// Repeats of the same (object, type, reason, message) within the recorder's lifetime are
-// aggregated into one Event whose count and lastTimestamp are bumped, so `kubectl describe`
-// shows "(x13 over 23m)". Recording never throws: events are best effort.
+// EventRecorder: writes core/v1 Events about an object, as upstream's record.EventRecorder does,
+// after upstream's correlation (event-correlator.ts): repeats bump one Event's count, so
+// `kubectl describe` shows "(x13 over 23m)"; similar events are combined after 10; a source writes
+// at most 25 events about one object, then one every 5 minutes. Recording never throws: events
+// are best effort.
 import type { KubeObject } from '../machinery/object.js';
+import { ApiError } from '../machinery/errors.js';
 import type { Client } from './types.js';
 import { R } from './types.js';
+import { EventCorrelator } from './event-correlator.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -12,21 +15,20 @@ export interface Recorder {
   event(obj: KubeObject, type: EventType, reason: string, message: string): void;
 }
 
-interface Seen {
-  name: string;
-  namespace: string;
-  count: number;
-  firstTimestamp: string;
-}
-
 export class EventRecorder implements Recorder {
-  private readonly seen = new Map<string, Seen>();
+  private readonly correlator = new EventCorrelator();
   private pending: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly client: Client, private readonly component: string, private readonly host = '') {}
+  constructor(
+    private readonly client: Client,
+    private readonly component: string,
+    private readonly host = '',
+    private readonly now: () => number = Date.now,
+  ) {}
 
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
-    // Serialise writes so aggregation sees the previous create; callers never wait.
+    // Writes are serialised, as upstream's broadcaster does per sink, so correlation sees the
+    // previous write's outcome; callers never wait.
     this.pending = this.pending.then(() => this.write(obj, type, reason, message)).catch(() => undefined);
   }
 
@@ -37,40 +39,43 @@ export class EventRecorder implements Recorder {
 
   private async write(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const namespace = obj.metadata.namespace || 'default';
-    const now = new Date().toISOString();
-    const key = [obj.metadata.uid, obj.kind, namespace, obj.metadata.name, type, reason, message].join('\u0000');
-    const prev = this.seen.get(key);
-    if (prev) {
-      prev.count += 1;
+    const involvedObject = {
+      apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name,
+      uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion,
+    };
+    const nowMs = this.now();
+    const c = this.correlator.correlate({ component: this.component, host: this.host, involvedObject, type, reason, message }, nowMs);
+    if (c.action === 'skip') return;
+    const now = new Date(nowMs).toISOString();
+    if (c.action === 'patch') {
       try {
-        await this.client.patch(R.events, prev.namespace, prev.name, 'merge', { count: prev.count, lastTimestamp: now });
+        await this.client.patch(R.events, namespace, c.name, 'merge', { count: c.count, lastTimestamp: now, message: c.message });
         return;
-      } catch {
-        this.seen.delete(key); // gone (TTL) or unreadable: start a new event
+      } catch (e) {
+        // gone (TTL, deleted): create it again, as upstream does; other errors drop this one
+        if (!(e instanceof ApiError && e.code === 404)) return;
       }
     }
-    const name = `${obj.metadata.name}.${(Date.now() * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`;
+    // upstream's name: the object's name and the time in nanoseconds, in hex
+    const name = `${obj.metadata.name}.${(nowMs * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`;
+    const first = new Date(c.firstTimestamp).toISOString();
     const ev = {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name, namespace },
-      involvedObject: {
-        apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name,
-        uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion,
-      },
+      involvedObject,
       reason,
-      message,
+      message: c.message,
       type,
       source: { component: this.component, ...(this.host ? { host: this.host } : {}) },
-      firstTimestamp: now,
+      firstTimestamp: first,
       lastTimestamp: now,
-      count: 1,
+      count: c.count,
       reportingComponent: this.component,
       reportingInstance: this.host,
     };
     await this.client.create(R.events, namespace, ev as unknown as KubeObject);
-    this.seen.set(key, { name, namespace, count: 1, firstTimestamp: now });
-    if (this.seen.size > 4096) this.seen.delete(this.seen.keys().next().value!);
+    this.correlator.written(c.key, name, c.count, c.firstTimestamp);
   }
 }
 

@@ -34,3 +34,34 @@ test('recording never throws when the API fails', async () => {
   await rec.flush();
   assert.equal((await c.list(R.events, 'default')).items.length, 0);
 });
+
+test('a 30-pod burst about one set leaves 9 events, one combined event counting 16, and nothing more (upstream correlation)', async () => {
+  const c = new FakeClient();
+  const rec = new EventRecorder(c, 'statefulset-controller');
+  const set = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'web', namespace: 'default', uid: 'u1' } };
+  for (let i = 0; i < 30; i++) rec.event(set, 'Normal', 'SuccessfulCreate', `create Pod web-${i} in StatefulSet web successful`);
+  await rec.flush();
+  const evs = (await c.list(R.events, 'default')).items as unknown as Record<string, any>[];
+  assert.equal(evs.length, 10);
+  const combined = evs.filter((e) => e.message.startsWith('(combined from similar events): '));
+  assert.equal(combined.length, 1);
+  assert.equal(combined[0]!.count, 16);
+  assert.equal(combined[0]!.message, '(combined from similar events): create Pod web-24 in StatefulSet web successful');
+  assert.deepEqual(evs.filter((e) => e.count === 1 && !e.message.startsWith('(')).map((e) => e.message).sort(), Array.from({ length: 9 }, (_, i) => `create Pod web-${i} in StatefulSet web successful`).sort());
+});
+
+test('a repeat whose Event was deleted is created again with its count', async () => {
+  const c = new FakeClient();
+  const rec = new EventRecorder(c, 'kubelet', 'node-a');
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'u' } };
+  rec.event(pod, 'Warning', 'BackOff', 'Back-off restarting failed container');
+  await rec.flush();
+  const [first] = (await c.list(R.events, 'default')).items;
+  await c.delete(R.events, 'default', first!.metadata.name!);
+  rec.event(pod, 'Warning', 'BackOff', 'Back-off restarting failed container');
+  await rec.flush();
+  const evs = (await c.list(R.events, 'default')).items as unknown as Record<string, any>[];
+  assert.equal(evs.length, 1);
+  assert.equal(evs[0]!.count, 2);
+  assert.deepEqual(evs[0]!.source, { component: 'kubelet', host: 'node-a' });
+});

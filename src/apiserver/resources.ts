@@ -11,7 +11,7 @@ import { validateObjectMeta, validateObjectMetaUpdate, deepEqual } from '../mach
 import { StoreError, type KeyValue, type Store, type StoreEvent } from '../storage/store.js';
 import { WatchCache } from '../storage/watch-cache.js';
 import type { CommonQuery, RequestInfo } from './request-info.js';
-import { compileSelectors, formatLabelSelector, pinnedName, type Matcher } from './selectors.js';
+import { compileSelectors, formatLabelSelector, matchAll, pinnedName, type Matcher } from './selectors.js';
 import { toTable, tableRow } from './table.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../machinery/patch/index.js';
 import { patchSchemaFor, unknownFields } from '../api/openapi/index.js';
@@ -463,7 +463,7 @@ export class ResourceHandler {
         const shared = !table && sink.sendJson ? this.sharedDecodes(kind) : undefined;
         const sendShared = (type: WatchEvent['type'], d: SharedDecode, which: 'cur' | 'prev') => {
           if (stopped) return;
-          const json = which === 'cur' ? (d.curJson ??= JSON.stringify(d.cur)) : (d.prevJson ??= JSON.stringify(d.prev));
+          const json = which === 'cur' ? (d.curJson ??= JSON.stringify(d.cur)) : (d.prevJson ??= JSON.stringify(d.prev!));
           sink.sendJson!(`{"type":"${type}","object":${json}}`);
         };
         const sendError = (s: Status) => { if (!stopped) sink.send({ type: 'ERROR', object: s }); };
@@ -475,14 +475,19 @@ export class ResourceHandler {
               let d = shared.get(e);
               if (!d) {
                 try {
-                  d = { cur: this.codec.decode(kind, { value: e.value, modRevision: e.revision }), prev: e.prevValue !== undefined ? this.codec.decode(kind, { value: e.prevValue, modRevision: e.revision }) : undefined };
+                  d = { cur: this.codec.decode(kind, { value: e.value, modRevision: e.revision }) };
                 } catch { continue; }
                 this.shareDecode(shared, e, d);
               }
               if (e.type === 'create') { if (match(d.cur)) sendShared('ADDED', d, 'cur'); continue; }
               if (e.type === 'delete') { if (match(d.cur)) sendShared('DELETED', d, 'cur'); continue; }
               const isNow = match(d.cur);
-              const was = d.prev ? match(d.prev) : false;
+              // the previous object is decoded only for a selector that may have stopped matching
+              let was = e.prevValue !== undefined;
+              if (was && match !== matchAll) {
+                try { d.prev ??= this.codec.decode(kind, { value: e.prevValue!, modRevision: e.revision }); } catch { continue; }
+                was = match(d.prev);
+              }
               if (isNow) sendShared(was ? 'MODIFIED' : 'ADDED', d, 'cur');
               else if (was) sendShared('DELETED', d, 'prev');
               continue;
@@ -491,12 +496,12 @@ export class ResourceHandler {
             let prev: KubeObject | undefined;
             try {
               cur = this.codec.decode(kind, { value: e.value, modRevision: e.revision });
-              prev = e.prevValue !== undefined ? this.codec.decode(kind, { value: e.prevValue, modRevision: e.revision }) : undefined;
+              prev = e.prevValue !== undefined && match !== matchAll ? this.codec.decode(kind, { value: e.prevValue, modRevision: e.revision }) : undefined;
             } catch { continue; }
             if (e.type === 'create') { if (match(cur)) send('ADDED', cur); continue; }
             if (e.type === 'delete') { if (match(cur)) send('DELETED', cur); continue; }
             const now2 = match(cur);
-            const before = prev ? match(prev) : false;
+            const before = e.prevValue === undefined ? false : prev ? match(prev) : true;
             if (now2 && before) send('MODIFIED', cur);
             else if (now2) send('ADDED', cur);
             else if (before) send('DELETED', prev!);
@@ -709,7 +714,7 @@ export class ResourceHandler {
     const warnings = this.fieldValidation(r, obj, kind.openapiName);
     this.checkIdentity(r, obj);
     const preconditionRv = metaOf(obj).resourceVersion as string | undefined;
-    const result = await this.guaranteedUpdate(kind, r.info.namespace, r.info.name!, preconditionRv || undefined, r.query.dryRun, 'update', () => clone(obj));
+    const result = await this.guaranteedUpdate(kind, r.info.namespace, r.info.name!, preconditionRv || undefined, r.query.dryRun, 'update', bodyEachAttempt(obj, preconditionRv));
     return this.json(200, result, warnings);
   }
 
@@ -727,18 +732,19 @@ export class ResourceHandler {
 
   /**
    * Read-modify-write with retries on conflict (unless the caller pinned a resourceVersion, which
-   * then is a precondition → 409). `mutate` builds the new object from the current one.
-   * No-op writes keep the resourceVersion and emit no event.
+   * then is a precondition → 409). `mutate` builds the new object, from a fresh copy of the current
+   * one when it asks for it (a PUT brings its own). No-op writes keep the resourceVersion and emit
+   * no event.
    */
   async guaranteedUpdate(
     kind: KindDefinition, namespace: string | undefined, name: string, preconditionRv: string | undefined,
-    dryRun: boolean, op: 'update' | 'status', mutate: (current: KubeObject) => KubeObject,
+    dryRun: boolean, op: 'update' | 'status', mutate: (current: () => KubeObject) => KubeObject,
   ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const { obj: current, kv } = await this.getObject(kind, namespace, name);
       if (preconditionRv !== undefined && preconditionRv !== String(kv.modRevision)) throw errors.staleObject(gr(kind), name);
       // a second decode of the same bytes is the copy to mutate (cheaper than clone(current))
-      const next = mutate(this.codec.decode(kind, kv));
+      const next = mutate(() => this.codec.decode(kind, kv));
       const m = metaOf(next);
       const cm = metaOf(current);
       m.name = name;
@@ -759,7 +765,7 @@ export class ResourceHandler {
       this.validate(kind, next, current, op);
       const svcs = this.isService(kind) ? this.ctx.services : undefined;
       await svcs?.admit(next, current, dryRun);
-      if (deepEqual(stripRv(next), stripRv(current))) return current; // no-op: same RV, no event
+      if (sameObject(next, current)) return current; // no-op: same RV, no event
       // Removing the last finalizer of a terminating object (with no grace period left) deletes it.
       const finishDelete = !!m.deletionTimestamp && !(m.finalizers?.length) && (m.deletionGracePeriodSeconds ?? 0) === 0;
       if (dryRun) return next;
@@ -816,7 +822,8 @@ export class ResourceHandler {
     let warnings: string[] = [];
     // A resourceVersion inside the patch is a precondition (kubectl diff sends one).
     const pinned = patchedRv(r);
-    const result = await this.guaranteedUpdate(kind, r.info.namespace, r.info.name!, pinned, r.query.dryRun, op, (current) => {
+    const result = await this.guaranteedUpdate(kind, r.info.namespace, r.info.name!, pinned, r.query.dryRun, op, (copyOfCurrent) => {
+      const current = copyOfCurrent();
       const patched = this.applyPatch(r, current, kind.openapiName);
       if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw errors.badRequest('the patched object is not an object');
       const obj = patched as KubeObject;
@@ -962,7 +969,7 @@ export class ResourceHandler {
           const warnings = this.fieldValidation(r, obj, kind.openapiName);
           this.checkIdentity(r, obj);
           const rv = metaOf(obj).resourceVersion as string | undefined;
-          return this.json(200, await this.guaranteedUpdate(kind, r.info.namespace, name, rv || undefined, r.query.dryRun, 'status', () => clone(obj)), warnings);
+          return this.json(200, await this.guaranteedUpdate(kind, r.info.namespace, name, rv || undefined, r.query.dryRun, 'status', bodyEachAttempt(obj, rv)), warnings);
         }
         case 'patch': return this.patch(r, 'status');
         default: throw errors.methodNotAllowed();
@@ -1077,7 +1084,8 @@ export class ResourceHandler {
       if (b.kind !== undefined && b.kind !== 'Scale') throw errors.badRequest(`the kind in the data (${String(b.kind)}) does not match the expected kind (Scale)`);
       pinned = (b.metadata as Meta | undefined)?.resourceVersion || undefined;
     } else pinned = patchedRv(r);
-    const result = await this.guaranteedUpdate(kind, r.info.namespace, name, pinned, r.query.dryRun, 'update', (current) => {
+    const result = await this.guaranteedUpdate(kind, r.info.namespace, name, pinned, r.query.dryRun, 'update', (copyOfCurrent) => {
+      const current = copyOfCurrent();
       const scale = this.scaleOf(kind, current);
       const next = (r.info.verb === 'update' ? r.body : this.applyPatch(r, scale, 'io.k8s.api.autoscaling.v1.Scale')) as Record<string, any>;
       const replicas = next?.spec?.replicas ?? 0;
@@ -1129,10 +1137,26 @@ export class ResourceHandler {
   }
 }
 
-function stripRv(o: KubeObject): KubeObject {
-  const c = { ...o, metadata: { ...o.metadata } };
-  delete (c.metadata as Meta).resourceVersion;
-  return c;
+/**
+ * An update's body for each attempt of guaranteedUpdate: the request's own object when a pinned
+ * resourceVersion rules out a retry (a conflict is then a 409), else a fresh copy each time.
+ */
+function bodyEachAttempt(obj: KubeObject, pinnedRv: string | undefined): () => KubeObject {
+  return pinnedRv ? () => obj : () => clone(obj);
+}
+
+/**
+ * Equal but for metadata.resourceVersion (an update that changes nothing). The status is compared
+ * first: most updates are status writes, and that finds their difference without walking the spec.
+ */
+function sameObject(a: KubeObject, b: KubeObject): boolean {
+  if (!deepEqual(a.status, b.status)) return false;
+  const am = a.metadata as Meta, bm = b.metadata as Meta;
+  for (const k of Object.keys(am)) if (k !== 'resourceVersion' && !deepEqual(am[k], bm[k])) return false;
+  for (const k of Object.keys(bm)) if (k !== 'resourceVersion' && !(k in am) && bm[k] !== undefined) return false;
+  for (const k of Object.keys(a)) if (k !== 'metadata' && k !== 'status' && !deepEqual(a[k], b[k])) return false;
+  for (const k of Object.keys(b)) if (k !== 'metadata' && k !== 'status' && !(k in a) && b[k] !== undefined) return false;
+  return true;
 }
 
 function patchedRv(r: ResourceRequest): string | undefined {

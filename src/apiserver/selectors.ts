@@ -115,6 +115,9 @@ export function parseFieldSelector(s: string): FieldReq[] {
 
 export type Matcher = (obj: KubeObject) => boolean;
 
+/** The matcher of no selectors: callers compare with it to skip work only a selector needs. */
+export const matchAll: Matcher = () => true;
+
 /** Compiles both selectors for a kind; throws 400 on syntax errors or unsupported field labels. */
 export function compileSelectors(kind: KindDefinition, labelSelector: string, fieldSelector: string): Matcher {
   const lreqs = labelSelector ? parseLabelSelector(labelSelector) : [];
@@ -128,7 +131,7 @@ export function compileSelectors(kind: KindDefinition, labelSelector: string, fi
     if (!g) throw errors.badRequest(`field label not supported: ${r.field}`);
     getters.push(g);
   }
-  if (!lreqs.length && !freqs.length) return () => true;
+  if (!lreqs.length && !freqs.length) return matchAll;
   return (o) => {
     if (lreqs.length && !labelsMatch(lreqs, o.metadata.labels as Record<string, string> | undefined)) return false;
     for (let i = 0; i < freqs.length; i++) {

@@ -283,8 +283,9 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);
-  for (const k of keys) if (!deepEqual(ao[k], bo[k])) return false;
+  // a key set to undefined equals a missing key (as after a JSON round trip)
+  for (const k in ao) if (!deepEqual(ao[k], bo[k])) return false;
+  for (const k in bo) if (!(k in ao) && bo[k] !== undefined) return false;
   return true;
 }
 

@@ -66,16 +66,20 @@ export function specChanged(obj: KubeObject, old: KubeObject): boolean {
   return false;
 }
 
-/** Replace every non-metadata, non-status top-level field of `obj` with (a copy of) old's. */
+// keepOldSpec and keepOldStatus share old's values rather than copy them: `old` is the API
+// server's own decode of the stored object for this one request, and neither object is changed
+// after prepare, so nothing can reach one through the other.
+
+/** Replace every non-metadata, non-status top-level field of `obj` with old's. */
 export function keepOldSpec(obj: KubeObject, old: KubeObject): void {
   for (const k of Object.keys(obj)) if (!NON_SPEC.has(k)) delete obj[k];
-  for (const k of Object.keys(old)) if (!NON_SPEC.has(k)) obj[k] = clone(old[k]);
+  for (const k of Object.keys(old)) if (!NON_SPEC.has(k)) obj[k] = old[k];
 }
 
-/** Replace obj.status with (a copy of) old's, or remove it when old had none. */
+/** Replace obj.status with old's, or remove it when old had none. */
 export function keepOldStatus(obj: KubeObject, old: KubeObject): void {
   if (old.status === undefined) delete obj.status;
-  else obj.status = clone(old.status);
+  else obj.status = old.status;
 }
 
 /** kubernetes-types marks metadata fields readonly; the server is the one place that writes them. */

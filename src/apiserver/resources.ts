@@ -740,32 +740,35 @@ export class ResourceHandler {
     kind: KindDefinition, namespace: string | undefined, name: string, preconditionRv: string | undefined,
     dryRun: boolean, op: 'update' | 'status', mutate: (current: () => KubeObject) => KubeObject,
   ): Promise<KubeObject> {
+    const key = this.codec.key(kind, namespace, name);
+    // As upstream's cacher does, the first attempt starts from the watch cache's copy; a guess that
+    // turns out stale (revision check, failed write, or an apparent no-op) sends the next attempt
+    // to the store.
+    let guess = dryRun ? undefined : this.cacheFor(kind)?.peek(key);
     for (let attempt = 0; ; attempt++) {
-      const { obj: current, kv } = await this.getObject(kind, namespace, name);
-      if (preconditionRv !== undefined && preconditionRv !== String(kv.modRevision)) throw errors.staleObject(gr(kind), name);
-      // a second decode of the same bytes is the copy to mutate (cheaper than clone(current))
-      const next = mutate(() => this.codec.decode(kind, kv));
+      const fromCache = guess !== undefined;
+      const kv = guess ?? (await this.store.get(key).catch(storeErr));
+      guess = undefined;
+      if (!kv) throw errors.notFound(gr(kind), name);
+      const current = this.codec.decode(kind, kv);
+      if (preconditionRv !== undefined && preconditionRv !== String(kv.modRevision)) {
+        if (fromCache) continue;
+        throw errors.staleObject(gr(kind), name);
+      }
+      let next: KubeObject;
+      try {
+        next = this.updatedObject(kind, namespace, name, op, current, () => mutate(() => this.codec.decode(kind, kv)));
+      } catch (e) {
+        if (fromCache) continue; // the error may come from a stale guess: try again with the store's state
+        throw e;
+      }
       const m = metaOf(next);
-      const cm = metaOf(current);
-      m.name = name;
-      if (kind.namespaced) m.namespace = namespace; else delete m.namespace;
-      // Server-owned metadata cannot be changed by an update.
-      m.uid = cm.uid;
-      m.creationTimestamp = cm.creationTimestamp;
-      if (cm.deletionTimestamp) m.deletionTimestamp = cm.deletionTimestamp; else delete m.deletionTimestamp;
-      if (cm.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = cm.deletionGracePeriodSeconds; else delete m.deletionGracePeriodSeconds;
-      if (cm.generateName !== undefined && m.generateName === undefined) m.generateName = cm.generateName;
-      delete m.managedFields;
-      m.resourceVersion = cm.resourceVersion;
-      next.apiVersion = current.apiVersion;
-      next.kind = current.kind;
-      const now = this.ctx.now();
-      kind.defaults?.(next as never);
-      kind.prepare?.(next as never, current as never, { operation: op, now });
-      this.validate(kind, next, current, op);
       const svcs = this.isService(kind) ? this.ctx.services : undefined;
       await svcs?.admit(next, current, dryRun);
-      if (sameObject(next, current)) return current; // no-op: same RV, no event
+      if (sameObject(next, current)) {
+        if (fromCache) continue; // a no-op only against the store's current state
+        return current; // no-op: same RV, no event
+      }
       // Removing the last finalizer of a terminating object (with no grace period left) deletes it.
       const finishDelete = !!m.deletionTimestamp && !(m.finalizers?.length) && (m.deletionGracePeriodSeconds ?? 0) === 0;
       if (dryRun) return next;
@@ -785,6 +788,7 @@ export class ResourceHandler {
       } catch (e) {
         await svcs?.rollback(next, current);
         if (e instanceof StoreError && (e.code === 'Conflict' || e.code === 'NotFound')) {
+          if (fromCache) continue;
           if (preconditionRv !== undefined) throw errors.staleObject(gr(kind), name);
           if (e.code === 'NotFound') throw errors.notFound(gr(kind), name);
           if (attempt < 20) continue;
@@ -793,6 +797,36 @@ export class ResourceHandler {
         storeErr(e);
       }
     }
+  }
+
+  /**
+   * guaranteedUpdate's object for one attempt: `build` makes it, then the server-owned metadata is
+   * taken from `current`, and the kind's defaults, prepare and validation run (upstream's order).
+   */
+  private updatedObject(
+    kind: KindDefinition, namespace: string | undefined, name: string, op: 'update' | 'status', current: KubeObject, build: () => KubeObject,
+  ): KubeObject {
+    // a second decode of the same bytes is the copy to mutate (cheaper than clone(current))
+    const next = build();
+    const m = metaOf(next);
+    const cm = metaOf(current);
+    m.name = name;
+    if (kind.namespaced) m.namespace = namespace; else delete m.namespace;
+    // Server-owned metadata cannot be changed by an update.
+    m.uid = cm.uid;
+    m.creationTimestamp = cm.creationTimestamp;
+    if (cm.deletionTimestamp) m.deletionTimestamp = cm.deletionTimestamp; else delete m.deletionTimestamp;
+    if (cm.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = cm.deletionGracePeriodSeconds; else delete m.deletionGracePeriodSeconds;
+    if (cm.generateName !== undefined && m.generateName === undefined) m.generateName = cm.generateName;
+    delete m.managedFields;
+    m.resourceVersion = cm.resourceVersion;
+    next.apiVersion = current.apiVersion;
+    next.kind = current.kind;
+    const now = this.ctx.now();
+    kind.defaults?.(next as never);
+    kind.prepare?.(next as never, current as never, { operation: op, now });
+    this.validate(kind, next, current, op);
+    return next;
   }
 
   /** Applies a patch document of the request's type to `current` (a plain JSON object). */
@@ -1138,11 +1172,15 @@ export class ResourceHandler {
 }
 
 /**
- * An update's body for each attempt of guaranteedUpdate: the request's own object when a pinned
- * resourceVersion rules out a retry (a conflict is then a 409), else a fresh copy each time.
+ * An update's body for each attempt of guaranteedUpdate. Unpinned, every attempt gets a fresh copy
+ * (a retry runs against another revision). Pinned, the first attempt takes the request's own
+ * object: another attempt builds again only against that same revision (any other is a 409 before
+ * building), and whatever the first changed in the body is derived again from that revision.
  */
 function bodyEachAttempt(obj: KubeObject, pinnedRv: string | undefined): () => KubeObject {
-  return pinnedRv ? () => obj : () => clone(obj);
+  if (!pinnedRv) return () => clone(obj);
+  let used = false;
+  return () => (used ? clone(obj) : ((used = true), obj));
 }
 
 /**

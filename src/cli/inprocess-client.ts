@@ -14,8 +14,11 @@ const copy = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v
 
 export class InProcessClient implements Client {
   private readonly watches = new Set<{ stop(): void }>();
+  private readonly byRef = new Map<string, KindDefinition>();
 
-  constructor(private readonly handler: ResourceHandler, private readonly kinds: KindDefinition[]) {}
+  constructor(private readonly handler: ResourceHandler, kinds: KindDefinition[]) {
+    for (const k of kinds) this.byRef.set(`${k.group}/${k.version}/${k.plural}`, k);
+  }
 
   /** Ends every open watch. */
   close(): void {
@@ -23,7 +26,7 @@ export class InProcessClient implements Client {
   }
 
   private kindOf(r: ResourceRef): KindDefinition {
-    const k = this.kinds.find((x) => x.group === r.group && x.version === r.version && x.plural === r.resource);
+    const k = this.byRef.get(`${r.group}/${r.version}/${r.resource}`);
     if (!k) throw errors.noResource();
     return k;
   }

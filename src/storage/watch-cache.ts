@@ -120,6 +120,14 @@ export class WatchCache {
   /** Oldest revision a watch can start from. */
   get oldestRevision(): number { return this.windowStart; }
 
+  /**
+   * The cached state of `key` now, without waiting (undefined when unknown or not primed). May lag
+   * the store by the events not yet applied; callers use it only as a guess they verify.
+   */
+  peek(key: string): KeyValue | undefined {
+    return this.primed && !this.closed ? this.items.get(key) : undefined;
+  }
+
   async get(key: string): Promise<KeyValue | undefined> {
     await this.whenPrimed();
     const kv = this.items.get(key);

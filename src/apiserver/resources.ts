@@ -65,7 +65,8 @@ export interface WatchSink {
 }
 
 /** An event's decoded objects and their JSON, shared by every watcher of one kind (read-only). */
-interface SharedDecode { cur: KubeObject; prev?: KubeObject; curJson?: string; prevJson?: string }
+/** One store event as the watchers of a fan-out share it; each part is made on first use. */
+interface SharedDecode { cur?: KubeObject; prev?: KubeObject; curJson?: string; prevJson?: string }
 
 export interface ResourceRequest {
   info: RequestInfo;
@@ -92,6 +93,8 @@ export function rfc3339(d: Date): string {
 // ---- keys and (de)serialization -----------------------------------------------------------------
 
 export class ObjectCodec {
+  private readonly heads = new Map<KindDefinition, string>();
+
   constructor(private readonly kinds: KindDefinition[]) {}
 
   /** The kind whose shape is stored (itself unless storedAs). */
@@ -130,6 +133,20 @@ export class ObjectCodec {
     obj.apiVersion = k.group ? `${k.group}/${k.version}` : k.version;
     obj.kind = k.kind;
     return obj;
+  }
+
+  /**
+   * The JSON decode() then JSON.stringify() would give for a stored value, made by splicing the
+   * resourceVersion into the stored text, when the text starts the way encode() writes objects
+   * of this kind (`{"apiVersion":…,"kind":…,"metadata":{`); undefined otherwise (decode then).
+   */
+  watchJson(k: KindDefinition, value: string, modRevision: number): string | undefined {
+    if (k.storedAs) return undefined;
+    let head = this.heads.get(k);
+    if (head === undefined) this.heads.set(k, (head = `{"apiVersion":${JSON.stringify(k.group ? `${k.group}/${k.version}` : k.version)},"kind":${JSON.stringify(k.kind)},"metadata":{`));
+    if (!value.startsWith(head)) return undefined;
+    const rv = `"resourceVersion":"${modRevision}"`;
+    return value.charCodeAt(head.length) === 125 /* } */ ? `${head}${rv}${value.slice(head.length)}` : `${head}${rv},${value.slice(head.length)}`;
   }
 
   encode(k: KindDefinition, obj: KubeObject): string {
@@ -461,11 +478,12 @@ export class ResourceHandler {
         const send = (type: WatchEvent['type'], obj: KubeObject) => { if (!stopped) sink.send({ type, object: wrap(obj) }); };
         // JSON sinks without Table conversion share one decode and one serialisation per event.
         const shared = !table && sink.sendJson ? this.sharedDecodes(kind) : undefined;
-        const sendShared = (type: WatchEvent['type'], d: SharedDecode, which: 'cur' | 'prev') => {
+        const sendShared = (type: WatchEvent['type'], d: SharedDecode, e: StoreEvent, which: 'cur' | 'prev') => {
           if (stopped) return;
-          const json = which === 'cur' ? (d.curJson ??= JSON.stringify(d.cur)) : (d.prevJson ??= JSON.stringify(d.prev!));
+          const json = which === 'cur' ? (d.curJson ??= this.codec.watchJson(kind, e.value, e.revision) ?? JSON.stringify(curOf(d, e))) : (d.prevJson ??= JSON.stringify(d.prev!));
           sink.sendJson!(`{"type":"${type}","object":${json}}`);
         };
+        const curOf = (d: SharedDecode, e: StoreEvent) => (d.cur ??= this.codec.decode(kind, { value: e.value, modRevision: e.revision }));
         const sendError = (s: Status) => { if (!stopped) sink.send({ type: 'ERROR', object: s }); };
         const onEvents = (evs: StoreEvent[]) => {
           for (const e of evs) {
@@ -473,23 +491,21 @@ export class ResourceHandler {
             lastRev = e.revision;
             if (shared) {
               let d = shared.get(e);
-              if (!d) {
-                try {
-                  d = { cur: this.codec.decode(kind, { value: e.value, modRevision: e.revision }) };
-                } catch { continue; }
-                this.shareDecode(shared, e, d);
-              }
-              if (e.type === 'create') { if (match(d.cur)) sendShared('ADDED', d, 'cur'); continue; }
-              if (e.type === 'delete') { if (match(d.cur)) sendShared('DELETED', d, 'cur'); continue; }
-              const isNow = match(d.cur);
-              // the previous object is decoded only for a selector that may have stopped matching
+              if (!d) this.shareDecode(shared, e, (d = {}));
+              // Objects are decoded only for selectors; watchers of everything get the stored
+              // JSON with its resourceVersion spliced in.
+              let isNow = true;
               let was = e.prevValue !== undefined;
-              if (was && match !== matchAll) {
-                try { d.prev ??= this.codec.decode(kind, { value: e.prevValue!, modRevision: e.revision }); } catch { continue; }
-                was = match(d.prev);
+              if (match !== matchAll) {
+                try {
+                  isNow = match(curOf(d, e));
+                  if (was && e.type === 'update') was = match((d.prev ??= this.codec.decode(kind, { value: e.prevValue!, modRevision: e.revision })));
+                } catch { continue; }
               }
-              if (isNow) sendShared(was ? 'MODIFIED' : 'ADDED', d, 'cur');
-              else if (was) sendShared('DELETED', d, 'prev');
+              if (e.type === 'create') { if (isNow) sendShared('ADDED', d, e, 'cur'); continue; }
+              if (e.type === 'delete') { if (isNow) sendShared('DELETED', d, e, 'cur'); continue; }
+              if (isNow) sendShared(was ? 'MODIFIED' : 'ADDED', d, e, 'cur');
+              else if (was) sendShared('DELETED', d, e, 'prev');
               continue;
             }
             let cur: KubeObject;

@@ -68,7 +68,7 @@ test('a patch applies to the store\'s current object, not to a stale cached one'
 test('an update that only looks like a no-op against the stale copy is written', async () => {
   const { v1 } = await twoVersions('noop');
   // unpinned PUT of exactly the old content: against the stale copy it changes nothing
-  const body = { ...v1, metadata: { ...v1.metadata, resourceVersion: undefined } };
+  const body: KubeObject = { ...v1, metadata: { ...v1.metadata, resourceVersion: undefined } };
   const out = await client.update(R.configmaps, 'default', body);
   assert.equal((out.data as Record<string, string>).k, 'one');
   assert.deepEqual(out.metadata.labels, { a: '1' });

@@ -57,16 +57,16 @@ export class EventCorrelator {
 
   correlate(e: EventFacts, now: number): Correlation {
     const o = e.involvedObject;
-    const source = [e.component, e.host, o.kind, o.namespace, o.name].join('\u0000');
-    const object = [source, o.uid, o.apiVersion].join('\u0000');
+    // keys as upstream's (getSpamKey, EventAggregatorByReasonFunc, getEventKey), NUL-separated
+    const object = `${e.component}\0${e.host}\0${o.kind}\0${o.namespace}\0${o.name}\0${o.uid}\0${o.apiVersion}`;
     // 1. aggregate by (source, object, type, reason); the message tells the events apart
-    const aggKey = [object, e.type, e.reason].join('\u0000');
+    const aggKey = `${object}\0${e.type}\0${e.reason}`;
     let agg = this.aggregates.get(aggKey);
     if (!agg || now - agg.last > AGGREGATE_INTERVAL_MS) agg = { messages: new Set(), last: now };
     agg.messages.add(e.message);
     agg.last = now;
     this.aggregates.set(aggKey, agg);
-    let key = [source, o.fieldPath, o.uid, o.apiVersion, e.type, e.reason, e.message].join('\u0000');
+    let key = `${aggKey}\0${o.fieldPath}\0${e.message}`;
     let message = e.message;
     if (agg.messages.size >= AGGREGATE_MAX_EVENTS) {
       agg.messages.delete(agg.messages.values().next().value!); // stay at the threshold

@@ -178,7 +178,6 @@ function workerWriter(path: string): Writer {
   let active = 0;
   const hold = () => { if (active++ === 0) worker.ref(); };
   const release = () => { if (--active === 0 && !closing) worker.unref(); };
-  // the worker keeps the process alive only while a request is outstanding
   worker.unref();
   const ready = new Promise<void>((resolve, reject) => pending.set(0, { resolve: () => resolve(), reject }));
   const failAll = (err: Error) => {

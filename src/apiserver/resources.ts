@@ -64,8 +64,7 @@ export interface WatchSink {
   end(): void;
 }
 
-/** An event's decoded objects and their JSON, shared by every watcher of one kind (read-only). */
-/** One store event as the watchers of a fan-out share it; each part is made on first use. */
+/** One store event as every watcher of its kind shares it (read-only); each part is made on first use. */
 interface SharedDecode { cur?: KubeObject; prev?: KubeObject; curJson?: string; prevJson?: string }
 
 export interface ResourceRequest {
@@ -517,6 +516,7 @@ export class ResourceHandler {
             if (e.type === 'create') { if (match(cur)) send('ADDED', cur); continue; }
             if (e.type === 'delete') { if (match(cur)) send('DELETED', cur); continue; }
             const now2 = match(cur);
+            // without selectors the previous object was not decoded: it matched everything too
             const before = e.prevValue === undefined ? false : prev ? match(prev) : true;
             if (now2 && before) send('MODIFIED', cur);
             else if (now2) send('ADDED', cur);
@@ -758,8 +758,8 @@ export class ResourceHandler {
   ): Promise<KubeObject> {
     const key = this.codec.key(kind, namespace, name);
     // As upstream's cacher does, the first attempt starts from the watch cache's copy; a guess that
-    // turns out stale (revision check, failed write, or an apparent no-op) sends the next attempt
-    // to the store.
+    // may be stale (it fails the revision check or the write, looks like a no-op, or makes building
+    // the object fail) sends the next attempt to the store.
     let guess = dryRun ? undefined : this.cacheFor(kind)?.peek(key);
     for (let attempt = 0; ; attempt++) {
       const fromCache = guess !== undefined;
@@ -773,6 +773,7 @@ export class ResourceHandler {
       }
       let next: KubeObject;
       try {
+        // a second decode of the same bytes is the copy to mutate (cheaper than clone(current))
         next = this.updatedObject(kind, namespace, name, op, current, () => mutate(() => this.codec.decode(kind, kv)));
       } catch (e) {
         if (fromCache) continue; // the error may come from a stale guess: try again with the store's state
@@ -822,7 +823,6 @@ export class ResourceHandler {
   private updatedObject(
     kind: KindDefinition, namespace: string | undefined, name: string, op: 'update' | 'status', current: KubeObject, build: () => KubeObject,
   ): KubeObject {
-    // a second decode of the same bytes is the copy to mutate (cheaper than clone(current))
     const next = build();
     const m = metaOf(next);
     const cm = metaOf(current);

@@ -127,6 +127,23 @@ ${cri}.cni]
 
 export const socketPath = (dir: string) => join(dir, 'containerd.sock');
 
+/**
+ * Why `podCIDR` cannot be this node's: another interface already routes it (or part of it), so
+ * its pods' traffic would leave through that one — typically a bridge left behind by a node that
+ * was killed. Undefined when the range is free (or `ip` cannot tell).
+ */
+export function podCIDRConflict(podCIDR: string, bridge: string): string | undefined {
+  let routes: { dst?: string; dev?: string }[];
+  try {
+    routes = JSON.parse(execFileSync('ip', ['-j', '-4', 'route', 'show', 'root', podCIDR], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }) || '[]');
+  } catch {
+    return undefined;
+  }
+  const other = routes.find((r) => r.dev && r.dev !== bridge);
+  if (!other) return undefined;
+  return `pod CIDR ${podCIDR} is already routed to ${other.dev} (${other.dst}); if that is a bridge left by an Ordinal node that was killed, remove it with \`ip link del ${other.dev}\`, or give this node another pod CIDR`;
+}
+
 export class Containerd {
   readonly dir: string;
   readonly socket: string;
@@ -146,6 +163,8 @@ export class Containerd {
   async start(): Promise<void> {
     const why = containerdUnavailable();
     if (why) throw new Error(`cannot run containerd: ${why}`);
+    const taken = podCIDRConflict(this.o.podCIDR, this.bridge);
+    if (taken) throw new Error(taken);
     for (const d of ['root', 'state', 'opt', 'net.d', 'ipam']) mkdirSync(join(this.dir, d), { recursive: true, mode: 0o700 });
     const cfg = join(this.dir, 'config.toml');
     writeFileSync(cfg, containerdConfig(this.dir));

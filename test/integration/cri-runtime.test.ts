@@ -336,14 +336,14 @@ test('cri runtime: a hostNetwork pod shares the node\'s network and hostname', {
 
 test('cri runtime: a pod CIDR that another interface already routes is refused, naming the interface', { skip, timeout: 30_000 }, async () => {
   // what a bridge left behind by a killed node looks like: same range, another device
-  const cidr = `10.244.${n + 50}.0/24`;
+  const cidr = `10.250.${n}.0/24`; // a range no other test uses
   const stale = `ordx${n}`;
   const dir2 = mkdtempSync(join(tmpdir(), 'ordinal-cri-cidr-'));
   execFileSync('ip', ['link', 'add', 'name', stale, 'type', 'bridge']);
   try {
-    execFileSync('ip', ['addr', 'add', `10.244.${n + 50}.1/24`, 'dev', stale]);
+    execFileSync('ip', ['addr', 'add', `10.250.${n}.1/24`, 'dev', stale]);
     execFileSync('ip', ['link', 'set', stale, 'up']);
-    const rt2 = new CriRuntime({ dataDir: dir2, podCIDR: cidr, bridgeName: `ordt${n + 50}`, cgroupRoot: `ordinal-test-${process.pid}-2` });
+    const rt2 = new CriRuntime({ dataDir: dir2, podCIDR: cidr, bridgeName: `ordy${n}`, cgroupRoot: `ordinal-test-${process.pid}-2` });
     await assert.rejects(rt2.ready(), (e: Error) => e.message.includes(`pod CIDR ${cidr} is already routed to ${stale}`) && e.message.includes(`ip link del ${stale}`));
     await rt2.destroy();
   } finally {

@@ -10,7 +10,6 @@
 // "Spec" here means every top-level field except apiVersion, kind, metadata and status, so that kinds
 // whose payload is not under `spec` (none of the generation-tracking ones today) still work.
 import type { KubeObject } from '../machinery/object.js';
-import { clone } from '../machinery/object.js';
 import type { KindDefinition, WriteContext } from './kind.js';
 import type { FieldError } from '../machinery/errors.js';
 import { validateObjectMeta, validateObjectMetaUpdate, type ObjectMetaOptions } from '../machinery/validation.js';

@@ -756,17 +756,14 @@ export class ResourceHandler {
     kind: KindDefinition, namespace: string | undefined, name: string, preconditionRv: string | undefined,
     dryRun: boolean, op: 'update' | 'status', mutate: (current: () => KubeObject) => KubeObject,
   ): Promise<KubeObject> {
-    const key = this.codec.key(kind, namespace, name);
     // As upstream's cacher does, the first attempt starts from the watch cache's copy; a guess that
     // may be stale (it fails the revision check or the write, looks like a no-op, or makes building
     // the object fail) sends the next attempt to the store.
-    let guess = dryRun ? undefined : this.cacheFor(kind)?.peek(key);
+    let guess = dryRun ? undefined : this.cacheFor(kind)?.peek(this.codec.key(kind, namespace, name));
     for (let attempt = 0; ; attempt++) {
       const fromCache = guess !== undefined;
-      const kv = guess ?? (await this.store.get(key).catch(storeErr));
+      const { obj: current, kv } = guess ? { obj: this.codec.decode(kind, guess), kv: guess } : await this.getObject(kind, namespace, name);
       guess = undefined;
-      if (!kv) throw errors.notFound(gr(kind), name);
-      const current = this.codec.decode(kind, kv);
       if (preconditionRv !== undefined && preconditionRv !== String(kv.modRevision)) {
         if (fromCache) continue;
         throw errors.staleObject(gr(kind), name);

@@ -4,7 +4,7 @@
 // at most 25 events about one object, then one every 5 minutes. Recording never throws: events
 // are best effort.
 import type { KubeObject } from '../machinery/object.js';
-import { ApiError } from '../machinery/errors.js';
+import { isApiError } from '../machinery/errors.js';
 import type { Client } from './types.js';
 import { R } from './types.js';
 import { EventCorrelator } from './event-correlator.js';
@@ -19,12 +19,7 @@ export class EventRecorder implements Recorder {
   private readonly correlator = new EventCorrelator();
   private pending: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    private readonly client: Client,
-    private readonly component: string,
-    private readonly host = '',
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly client: Client, private readonly component: string, private readonly host = '') {}
 
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
     // Writes are serialised, as upstream's broadcaster does per sink, so correlation sees the
@@ -43,7 +38,7 @@ export class EventRecorder implements Recorder {
       apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name,
       uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion,
     };
-    const nowMs = this.now();
+    const nowMs = Date.now();
     const c = this.correlator.correlate({ component: this.component, host: this.host, involvedObject, type, reason, message }, nowMs);
     if (c.action === 'skip') return;
     const now = new Date(nowMs).toISOString();
@@ -53,7 +48,7 @@ export class EventRecorder implements Recorder {
         return;
       } catch (e) {
         // gone (TTL, deleted): create it again, as upstream does; other errors drop this one
-        if (!(e instanceof ApiError && e.code === 404)) return;
+        if (!isApiError(e, 'NotFound')) return;
       }
     }
     // upstream's name: the object's name and the time in nanoseconds, in hex
